@@ -1,0 +1,511 @@
+/**
+ * The only reader of `process.env`. Validates every setting of `settings.ts` with zod at cold start
+ * and fails with one line per problem, naming the setting, the bad value (secrets never echoed)
+ * and what is accepted.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { CLOUDS, CLOUD_NAMES, type CloudName, scopeFor } from './clouds.js';
+import { CONTENT_TYPES, type ContentType } from './content-types.js';
+import { ConfigError } from './errors.js';
+import { SECRET_KEYS, SETTINGS } from './settings.js';
+
+export type AuthMode = 'secret' | 'certificate' | 'federated' | 'refreshToken';
+export type FilterMode = 'exclude' | 'include';
+export type MaskStyle = 'redact' | 'partial' | 'hash';
+
+export type AuthConfig =
+  | { mode: 'secret'; clientSecret: string }
+  | { mode: 'certificate'; certificatePath?: string; certificatePem?: string; certificatePassword?: string }
+  | { mode: 'federated'; federatedIdentityClientId: string; audience: string }
+  | {
+      mode: 'refreshToken';
+      refreshToken: string;
+      clientSecret?: string;
+      certificatePath?: string;
+      certificatePem?: string;
+      certificatePassword?: string;
+    };
+
+export interface FilterConfig {
+  operations: readonly string[];
+  statuses: readonly string[];
+  policies: readonly string[];
+  mode: FilterMode;
+}
+
+export interface MaskConfig {
+  enabled: boolean;
+  style: MaskStyle;
+  hashKey?: string;
+}
+
+export interface FieldConfig {
+  product: string;
+  event: string;
+  environment?: string;
+  environmentRegex: RegExp;
+  defaultEnvironment: string;
+}
+
+export interface StorageNames {
+  queueName: string;
+  poisonQueueName: string;
+  checkpointTable: string;
+  ledgerTable: string;
+  outputContainer: string;
+  outputConnection: string;
+}
+
+export interface Config {
+  tenantId: string;
+  clientId: string;
+  auth: AuthConfig;
+  cloud: CloudName;
+  apiRoot: string;
+  loginAuthority: string;
+  scope: string;
+  publisherId: string;
+  contentTypes: readonly ContentType[];
+  autoSubscribe: boolean;
+  enumerateSchedule: string;
+  enumerateBudgetSeconds: number;
+  initialLookbackHours: number;
+  windowMinutes: number;
+  paddingMinutes: number;
+  maxContentPerRun: number;
+  maxRequestsPerMinute: number;
+  filter: FilterConfig;
+  mask: MaskConfig;
+  entityKeys: readonly string[];
+  fields: FieldConfig;
+  storage: StorageNames;
+  webhookAuthId?: string;
+  verifyTls: boolean;
+  httpsProxy?: string;
+  noProxy: readonly string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
+const str = (what = 'text') =>
+  z.string({ error: (i) => (i.input === undefined ? 'is required' : `must be ${what}`) });
+
+const guid = () =>
+  str().regex(GUID, { error: 'is not a GUID; accepted: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' });
+
+const int = (min: number, max: number) =>
+  str()
+    .regex(/^\d+$/, { error: `is not a whole number; accepted: an integer from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `is out of range; accepted: an integer from ${min} to ${max}` })
+        .max(max, { error: `is out of range; accepted: an integer from ${min} to ${max}` }),
+    );
+
+const bool = () =>
+  str()
+    .transform((v) => v.toLowerCase())
+    .pipe(
+      z.enum(['true', 'false', '1', '0', 'yes', 'no'], {
+        error: 'is not a boolean; accepted: true or false',
+      }),
+    )
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  str().pipe(z.enum(values, { error: `is not valid; accepted: ${values.join(', ')}` }));
+
+const csv = () =>
+  str().transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+/** An https origin (scheme, host, optional port; no path, query or credentials). */
+const httpsOrigin = () =>
+  str()
+    .refine((v) => URL.canParse(v), { error: 'is not a URL; accepted: an https origin such as https://host' })
+    .refine((v) => !URL.canParse(v) || new URL(v).protocol === 'https:', { error: 'must use https' })
+    .refine(
+      (v) => {
+        if (!URL.canParse(v)) return true;
+        const u = new URL(v);
+        return (u.pathname === '/' || u.pathname === '') && !u.search && !u.username && !u.password;
+      },
+      { error: 'must be an origin without path, query or credentials, e.g. https://manage.office.com' },
+    )
+    .transform((v) => new URL(v).origin);
+
+const regex = () =>
+  str().transform((v, ctx) => {
+    try {
+      return new RegExp(v);
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is not a valid regular expression (${(err as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  });
+
+const contentTypes = () =>
+  csv().refine(
+    (list) => list.length > 0 && list.every((t) => (CONTENT_TYPES as readonly string[]).includes(t)),
+    {
+      error: `lists an unknown content type; accepted: a CSV of ${CONTENT_TYPES.join(', ')}`,
+    },
+  );
+
+const schedule = () =>
+  str().regex(/^\s*(\S+\s+){4,5}\S+\s*$/, {
+    error:
+      'is not an NCRONTAB expression; accepted: six fields "{second} {minute} {hour} {day} {month} {day-of-week}"',
+  });
+
+const proxyUrl = () =>
+  str().refine((v) => URL.canParse(v) && ['http:', 'https:'].includes(new URL(v).protocol), {
+    error: 'is not an http(s) URL; accepted: http://[user:password@]host:port',
+  });
+
+/** Storage resource names: Azure's rules, so a typo fails here rather than at the first write. */
+const queueName = () =>
+  str().regex(/^(?=.{3,57}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/, {
+    error:
+      'is not a valid queue name; accepted: 3–57 lowercase letters, digits and single hyphens (room for "-poison")',
+  });
+const tableName = () =>
+  str().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, {
+    error: 'is not a valid table name; accepted: 3–63 letters and digits',
+  });
+const containerName = () =>
+  str().regex(/^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/, {
+    error: 'is not a valid container name; accepted: 3–63 lowercase letters, digits and single hyphens',
+  });
+
+const defaults = Object.fromEntries(
+  SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.key, s.default]),
+);
+const d = (key: string): string => {
+  const value = defaults[key];
+  if (value === undefined) throw new Error(`no default for ${key}`);
+  return value;
+};
+
+const schema = z.object({
+  O365_TENANT_ID: guid(),
+  O365_CLIENT_ID: guid(),
+  O365_CLIENT_SECRET: str().optional(),
+  O365_CERTIFICATE_PATH: str()
+    .refine((p) => existsSync(p), { error: 'names a file that does not exist' })
+    .optional(),
+  O365_CERTIFICATE_PEM: str()
+    .refine((p) => p.includes('-----BEGIN'), { error: 'is not PEM text (no -----BEGIN line)' })
+    .optional(),
+  O365_CERTIFICATE_PASSWORD: str().optional(),
+  O365_AUTH_MODE: oneOf(['secret', 'certificate', 'federated', 'refreshToken'] as const).optional(),
+  O365_FEDERATED_IDENTITY_CLIENT_ID: guid().optional(),
+  O365_REFRESH_TOKEN: str().optional(),
+  O365_CLOUD: oneOf(CLOUD_NAMES).prefault(d('O365_CLOUD')),
+  O365_API_ROOT: httpsOrigin().optional(),
+  O365_LOGIN_AUTHORITY: httpsOrigin().optional(),
+  O365_PUBLISHER_ID: guid().optional(),
+  O365_CONTENT_TYPES: contentTypes().prefault(d('O365_CONTENT_TYPES')),
+  O365_AUTO_SUBSCRIBE: bool().prefault(d('O365_AUTO_SUBSCRIBE')),
+  O365_ENUMERATE_SCHEDULE: schedule().prefault(d('O365_ENUMERATE_SCHEDULE')),
+  O365_ENUMERATE_BUDGET_SECONDS: int(10, 1500).prefault(d('O365_ENUMERATE_BUDGET_SECONDS')),
+  O365_INITIAL_LOOKBACK_HOURS: int(1, 167).prefault(d('O365_INITIAL_LOOKBACK_HOURS')),
+  O365_WINDOW_MINUTES: int(1, 1440).prefault(d('O365_WINDOW_MINUTES')),
+  O365_PADDING_MINUTES: int(0, 1440).prefault(d('O365_PADDING_MINUTES')),
+  O365_MAX_CONTENT_PER_RUN: int(1, 100_000).prefault(d('O365_MAX_CONTENT_PER_RUN')),
+  O365_MAX_REQUESTS_PER_MINUTE: int(1, 60_000).prefault(d('O365_MAX_REQUESTS_PER_MINUTE')),
+  O365_FILTER_OPERATIONS: csv().prefault(''),
+  O365_FILTER_STATUSES: csv().prefault(''),
+  O365_FILTER_POLICIES: csv().prefault(''),
+  O365_FILTER_MODE: oneOf(['exclude', 'include'] as const).prefault(d('O365_FILTER_MODE')),
+  O365_MASK_FINDINGS: bool().prefault(d('O365_MASK_FINDINGS')),
+  O365_MASK_STYLE: oneOf(['redact', 'partial', 'hash'] as const).prefault(d('O365_MASK_STYLE')),
+  O365_MASK_HASH_KEY: str().min(16, { error: 'is too short; accepted: at least 16 characters' }).optional(),
+  O365_ENTITY_KEYS: csv().prefault(''),
+  O365_PRODUCT_FIELD: str().prefault(d('O365_PRODUCT_FIELD')),
+  O365_EVENT_FIELD: str().prefault(d('O365_EVENT_FIELD')),
+  O365_ENVIRONMENT_FIELD: str().optional(),
+  O365_ENVIRONMENT_REGEX: regex().prefault(d('O365_ENVIRONMENT_REGEX')),
+  O365_DEFAULT_ENVIRONMENT: str().prefault(d('O365_DEFAULT_ENVIRONMENT')),
+  O365_QUEUE_NAME: queueName().prefault(d('O365_QUEUE_NAME')),
+  O365_CHECKPOINT_TABLE: tableName().prefault(d('O365_CHECKPOINT_TABLE')),
+  O365_LEDGER_TABLE: tableName().prefault(d('O365_LEDGER_TABLE')),
+  O365_OUTPUT_CONTAINER: containerName().prefault(d('O365_OUTPUT_CONTAINER')),
+  O365_OUTPUT_CONNECTION: str()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a setting name' })
+    .prefault(d('O365_OUTPUT_CONNECTION')),
+  O365_WEBHOOK_AUTH_ID: str().optional(),
+  O365_VERIFY_TLS: bool().prefault(d('O365_VERIFY_TLS')),
+  HTTPS_PROXY: proxyUrl().optional(),
+  NO_PROXY: csv().prefault(''),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+/** Cross-field rules: exactly one credential kind per auth mode, hash key for hash masking, storage. */
+function crossFieldProblems(p: Parsed, env: Env): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const hasSecret = p.O365_CLIENT_SECRET !== undefined;
+  const certKinds = [p.O365_CERTIFICATE_PATH, p.O365_CERTIFICATE_PEM].filter((v) => v !== undefined).length;
+  const mode = p.O365_AUTH_MODE ?? inferMode(p);
+
+  if (mode === undefined) {
+    problems.push([
+      'O365_AUTH_MODE',
+      hasSecret && certKinds > 0
+        ? 'is ambiguous: both O365_CLIENT_SECRET and a certificate are set; set one credential, or O365_AUTH_MODE'
+        : 'has no credential to infer from; set O365_CLIENT_SECRET, O365_CERTIFICATE_PATH or O365_CERTIFICATE_PEM, O365_FEDERATED_IDENTITY_CLIENT_ID, or O365_REFRESH_TOKEN',
+    ]);
+  }
+  if (certKinds > 1) {
+    problems.push([
+      'O365_CERTIFICATE_PEM',
+      'is set together with O365_CERTIFICATE_PATH; accepted: exactly one of the two',
+    ]);
+  }
+  if (mode === 'secret') {
+    if (!hasSecret) problems.push(['O365_CLIENT_SECRET', 'is required when O365_AUTH_MODE is secret']);
+    if (certKinds > 0)
+      problems.push([
+        'O365_CERTIFICATE_PATH',
+        'must not be set when O365_AUTH_MODE is secret (both credentials set)',
+      ]);
+  }
+  if (mode === 'certificate') {
+    if (certKinds === 0)
+      problems.push([
+        'O365_CERTIFICATE_PATH',
+        'or O365_CERTIFICATE_PEM is required when O365_AUTH_MODE is certificate',
+      ]);
+    if (hasSecret)
+      problems.push([
+        'O365_CLIENT_SECRET',
+        'must not be set when O365_AUTH_MODE is certificate (both credentials set)',
+      ]);
+  }
+  if (mode === 'federated') {
+    if (p.O365_FEDERATED_IDENTITY_CLIENT_ID === undefined)
+      problems.push(['O365_FEDERATED_IDENTITY_CLIENT_ID', 'is required when O365_AUTH_MODE is federated']);
+    if (hasSecret || certKinds > 0)
+      problems.push([
+        'O365_AUTH_MODE',
+        'is federated, so O365_CLIENT_SECRET and certificates must not be set',
+      ]);
+  }
+  if (mode === 'refreshToken') {
+    if (p.O365_REFRESH_TOKEN === undefined)
+      problems.push(['O365_REFRESH_TOKEN', 'is required when O365_AUTH_MODE is refreshToken']);
+    if ((hasSecret ? 1 : 0) + certKinds !== 1)
+      problems.push([
+        'O365_AUTH_MODE',
+        'is refreshToken, which needs exactly one client credential (O365_CLIENT_SECRET or a certificate)',
+      ]);
+  }
+  if (p.O365_MASK_FINDINGS && p.O365_MASK_STYLE === 'hash' && p.O365_MASK_HASH_KEY === undefined) {
+    problems.push(['O365_MASK_HASH_KEY', 'is required when O365_MASK_STYLE is hash']);
+  }
+  if (!hasStorageConnection(env, 'AzureWebJobsStorage')) {
+    problems.push([
+      'AzureWebJobsStorage',
+      'is required: a connection string, UseDevelopmentStorage=true, or AzureWebJobsStorage__* identity settings',
+    ]);
+  }
+  if (
+    p.O365_OUTPUT_CONNECTION !== 'AzureWebJobsStorage' &&
+    !hasStorageConnection(env, p.O365_OUTPUT_CONNECTION)
+  ) {
+    problems.push([
+      'O365_OUTPUT_CONNECTION',
+      `names ${p.O365_OUTPUT_CONNECTION}, but neither that setting nor ${p.O365_OUTPUT_CONNECTION}__* is set`,
+    ]);
+  }
+  return problems;
+}
+
+function inferMode(p: Parsed): AuthMode | undefined {
+  const hasSecret = p.O365_CLIENT_SECRET !== undefined;
+  const hasCert = p.O365_CERTIFICATE_PATH !== undefined || p.O365_CERTIFICATE_PEM !== undefined;
+  if (p.O365_REFRESH_TOKEN !== undefined) return 'refreshToken';
+  if (hasSecret && hasCert) return undefined;
+  if (hasSecret) return 'secret';
+  if (hasCert) return 'certificate';
+  if (p.O365_FEDERATED_IDENTITY_CLIENT_ID !== undefined) return 'federated';
+  return undefined;
+}
+
+function hasStorageConnection(env: Env, name: string): boolean {
+  if (present(env[name])) return true;
+  const prefix = `${name}__`;
+  return Object.keys(env).some((k) => k.startsWith(prefix) && present(env[k]));
+}
+
+function present(v: string | undefined): v is string {
+  return v !== undefined && v.trim() !== '';
+}
+
+function describeValue(key: string, value: string | undefined): string {
+  if (value === undefined) return '(not set)';
+  if (SECRET_KEYS.has(key)) return '(value hidden)';
+  const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+  return JSON.stringify(shown);
+}
+
+/** Settings as the user wrote them: unset and blank are the same; proxy vars read in either case. */
+function normalizeEnv(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (present(v)) out[k] = v.trim();
+  out.HTTPS_PROXY ??= out.https_proxy;
+  out.NO_PROXY ??= out.no_proxy;
+  return out;
+}
+
+/** Validate and load the configuration. Throws `ConfigError` listing every problem. */
+export function loadConfig(rawEnv: Env = process.env): Config {
+  const env = normalizeEnv(rawEnv);
+  const problems: string[] = [];
+
+  for (const s of SETTINGS) {
+    const v = env[s.key];
+    if (v !== undefined && KEY_VAULT_REFERENCE.test(v)) {
+      problems.push(
+        `${s.key}: is an unresolved Key Vault reference; grant the app's identity "Key Vault Secrets User" and check keyVaultReferenceIdentity`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? 'configuration');
+      problems.push(`${key}: ${describeValue(key, env[key])} ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const p = result.data;
+  for (const [key, message] of crossFieldProblems(p, env)) {
+    problems.push(`${key}: ${describeValue(key, env[key])} ${message}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const cloud = CLOUDS[p.O365_CLOUD];
+  const apiRoot = p.O365_API_ROOT ?? cloud.apiRoot;
+  const mode = (p.O365_AUTH_MODE ?? inferMode(p)) as AuthMode;
+
+  return {
+    tenantId: p.O365_TENANT_ID.toLowerCase(),
+    clientId: p.O365_CLIENT_ID,
+    auth: buildAuth(mode, p, cloud.federatedAudience),
+    cloud: p.O365_CLOUD,
+    apiRoot,
+    loginAuthority: p.O365_LOGIN_AUTHORITY ?? cloud.loginAuthority,
+    scope: scopeFor(apiRoot),
+    publisherId: (p.O365_PUBLISHER_ID ?? p.O365_TENANT_ID).toLowerCase(),
+    contentTypes: [...new Set(p.O365_CONTENT_TYPES)] as ContentType[],
+    autoSubscribe: p.O365_AUTO_SUBSCRIBE,
+    enumerateSchedule: p.O365_ENUMERATE_SCHEDULE,
+    enumerateBudgetSeconds: p.O365_ENUMERATE_BUDGET_SECONDS,
+    initialLookbackHours: p.O365_INITIAL_LOOKBACK_HOURS,
+    windowMinutes: p.O365_WINDOW_MINUTES,
+    paddingMinutes: p.O365_PADDING_MINUTES,
+    maxContentPerRun: p.O365_MAX_CONTENT_PER_RUN,
+    maxRequestsPerMinute: p.O365_MAX_REQUESTS_PER_MINUTE,
+    filter: {
+      operations: p.O365_FILTER_OPERATIONS,
+      statuses: p.O365_FILTER_STATUSES,
+      policies: p.O365_FILTER_POLICIES,
+      mode: p.O365_FILTER_MODE,
+    },
+    mask: { enabled: p.O365_MASK_FINDINGS, style: p.O365_MASK_STYLE, hashKey: p.O365_MASK_HASH_KEY },
+    entityKeys: p.O365_ENTITY_KEYS,
+    fields: {
+      product: p.O365_PRODUCT_FIELD,
+      event: p.O365_EVENT_FIELD,
+      environment: p.O365_ENVIRONMENT_FIELD,
+      environmentRegex: p.O365_ENVIRONMENT_REGEX,
+      defaultEnvironment: p.O365_DEFAULT_ENVIRONMENT,
+    },
+    storage: {
+      queueName: p.O365_QUEUE_NAME,
+      poisonQueueName: `${p.O365_QUEUE_NAME}-poison`,
+      checkpointTable: p.O365_CHECKPOINT_TABLE,
+      ledgerTable: p.O365_LEDGER_TABLE,
+      outputContainer: p.O365_OUTPUT_CONTAINER,
+      outputConnection: p.O365_OUTPUT_CONNECTION,
+    },
+    webhookAuthId: p.O365_WEBHOOK_AUTH_ID,
+    verifyTls: p.O365_VERIFY_TLS,
+    httpsProxy: p.HTTPS_PROXY,
+    noProxy: p.NO_PROXY,
+  };
+}
+
+function buildAuth(mode: AuthMode, p: Parsed, audience: string): AuthConfig {
+  const cert = {
+    certificatePath: p.O365_CERTIFICATE_PATH,
+    certificatePem: p.O365_CERTIFICATE_PEM,
+    certificatePassword: p.O365_CERTIFICATE_PASSWORD,
+  };
+  switch (mode) {
+    case 'secret':
+      return { mode, clientSecret: p.O365_CLIENT_SECRET! };
+    case 'certificate':
+      return { mode, ...cert };
+    case 'federated':
+      return { mode, federatedIdentityClientId: p.O365_FEDERATED_IDENTITY_CLIENT_ID!, audience };
+    case 'refreshToken':
+      return { mode, refreshToken: p.O365_REFRESH_TOKEN!, clientSecret: p.O365_CLIENT_SECRET, ...cert };
+  }
+}
+
+/** How to reach a storage account: a connection string or identity-based `<name>__*` settings. */
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | {
+      kind: 'identity';
+      blobServiceUri: string;
+      queueServiceUri: string;
+      tableServiceUri: string;
+      clientId?: string;
+    };
+
+/** Resolve a connection setting by name (`AzureWebJobsStorage` or `O365_OUTPUT_CONNECTION`). */
+export function resolveStorageConnection(name: string, rawEnv: Env = process.env): StorageConnection {
+  const env = normalizeEnv(rawEnv);
+  const direct = env[name];
+  if (direct !== undefined) return { kind: 'connectionString', connectionString: direct };
+  const get = (suffix: string) => env[`${name}__${suffix}`];
+  const account = get('accountName');
+  const uri = (service: 'blob' | 'queue' | 'table') =>
+    get(`${service}ServiceUri`) ??
+    get('serviceUri') ??
+    (account ? `https://${account}.${service}.core.windows.net` : undefined);
+  const blob = uri('blob');
+  const queue = uri('queue');
+  const table = uri('table');
+  if (!blob || !queue || !table) {
+    throw new ConfigError([
+      `${name}: (not set) needs a connection string, or ${name}__accountName, or ${name}__blobServiceUri, __queueServiceUri and __tableServiceUri`,
+    ]);
+  }
+  return {
+    kind: 'identity',
+    blobServiceUri: blob,
+    queueServiceUri: queue,
+    tableServiceUri: table,
+    clientId: get('clientId'),
+  };
+}

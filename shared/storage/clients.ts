@@ -1,0 +1,47 @@
+/**
+ * Builds the Azure Storage SDK clients from a resolved connection: a connection string
+ * (Azurite, `UseDevelopmentStorage=true`, account key) or identity-based service URIs
+ * (managed identity in Azure, no keys).
+ */
+import { TableClient } from '@azure/data-tables';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { StorageConnection } from '../config.js';
+
+export interface StorageClients {
+  queues: QueueServiceClient;
+  blobs: BlobServiceClient;
+  table(name: string): TableClient;
+}
+
+function credentialFor(clientId: string | undefined): TokenCredential {
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+}
+
+export function createStorageClients(connection: StorageConnection): StorageClients {
+  if (connection.kind === 'connectionString') {
+    const cs = connection.connectionString;
+    // Tables refuse http endpoints (Azurite on random ports) unless told they are expected.
+    const insecure = /DefaultEndpointsProtocol=http;|TableEndpoint=http:|UseDevelopmentStorage=true/i.test(
+      cs,
+    );
+    return {
+      queues: QueueServiceClient.fromConnectionString(cs),
+      blobs: BlobServiceClient.fromConnectionString(cs),
+      table: (name) => TableClient.fromConnectionString(cs, name, { allowInsecureConnection: insecure }),
+    };
+  }
+  const credential = credentialFor(connection.clientId);
+  return {
+    queues: new QueueServiceClient(connection.queueServiceUri, credential),
+    blobs: new BlobServiceClient(connection.blobServiceUri, credential),
+    table: (name) => new TableClient(connection.tableServiceUri, name, credential),
+  };
+}
+
+/** Status code of a storage SDK error (branch on this, not on `code`: Azurite leaves it undefined). */
+export function storageStatus(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

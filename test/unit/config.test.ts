@@ -1,0 +1,290 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, resolveStorageConnection } from '../../shared/config.js';
+import { ConfigError } from '../../shared/errors.js';
+import { SETTINGS } from '../../shared/settings.js';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = '66666666-7777-8888-9999-000000000000';
+const base = {
+  O365_TENANT_ID: TENANT,
+  O365_CLIENT_ID: CLIENT,
+  O365_CLIENT_SECRET: 'super-secret-value-123',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadConfig', () => {
+  it('applies every documented default', () => {
+    const c = loadConfig(base);
+    expect(c.auth).toEqual({ mode: 'secret', clientSecret: 'super-secret-value-123' });
+    expect(c.apiRoot).toBe('https://manage.office.com');
+    expect(c.loginAuthority).toBe('https://login.microsoftonline.com');
+    expect(c.scope).toBe('https://manage.office.com/.default');
+    expect(c.publisherId).toBe(TENANT);
+    expect(c.contentTypes).toHaveLength(5);
+    expect(c.windowMinutes).toBe(240);
+    expect(c.initialLookbackHours).toBe(8);
+    expect(c.paddingMinutes).toBe(60);
+    expect(c.maxRequestsPerMinute).toBe(1500);
+    expect(c.mask).toEqual({ enabled: true, style: 'redact', hashKey: undefined });
+    expect(c.filter.mode).toBe('exclude');
+    expect(c.storage).toMatchObject({ queueName: 'o365-content', poisonQueueName: 'o365-content-poison' });
+    expect(c.fields.environmentRegex.source).toBe('.*');
+  });
+
+  it.each([
+    ['missing tenant', { O365_TENANT_ID: undefined }, 'O365_TENANT_ID', 'is required'],
+    ['malformed GUID', { O365_TENANT_ID: 'not-a-guid' }, 'O365_TENANT_ID', 'not a GUID'],
+    ['window out of range', { O365_WINDOW_MINUTES: '2000' }, 'O365_WINDOW_MINUTES', 'from 1 to 1440'],
+    [
+      'look-back out of range',
+      { O365_INITIAL_LOOKBACK_HOURS: '168' },
+      'O365_INITIAL_LOOKBACK_HOURS',
+      'from 1 to 167',
+    ],
+    ['non-numeric', { O365_MAX_CONTENT_PER_RUN: 'lots' }, 'O365_MAX_CONTENT_PER_RUN', 'not a whole number'],
+    [
+      'both credentials',
+      { O365_CERTIFICATE_PEM: '-----BEGIN PRIVATE KEY-----\nx' },
+      'O365_AUTH_MODE',
+      'both',
+    ],
+    ['unknown cloud', { O365_CLOUD: 'germany' }, 'O365_CLOUD', 'commercial, gcc, gcchigh, dod, china'],
+    ['bad regex', { O365_ENVIRONMENT_REGEX: '([a-z' }, 'O365_ENVIRONMENT_REGEX', 'regular expression'],
+    ['http API root', { O365_API_ROOT: 'http://manage.office.com' }, 'O365_API_ROOT', 'https'],
+    ['API root with path', { O365_API_ROOT: 'https://manage.office.com/api' }, 'O365_API_ROOT', 'origin'],
+    [
+      'http login authority',
+      { O365_LOGIN_AUTHORITY: 'http://login.example' },
+      'O365_LOGIN_AUTHORITY',
+      'https',
+    ],
+    [
+      'unknown content type',
+      { O365_CONTENT_TYPES: 'Audit.Exchange,Audit.Teams' },
+      'O365_CONTENT_TYPES',
+      'unknown content type',
+    ],
+    ['hash without key', { O365_MASK_STYLE: 'hash' }, 'O365_MASK_HASH_KEY', 'required'],
+    ['bad boolean', { O365_MASK_FINDINGS: 'sometimes' }, 'O365_MASK_FINDINGS', 'boolean'],
+    ['bad filter mode', { O365_FILTER_MODE: 'blacklist' }, 'O365_FILTER_MODE', 'exclude, include'],
+    ['bad queue name', { O365_QUEUE_NAME: 'Bad_Queue' }, 'O365_QUEUE_NAME', 'queue name'],
+    [
+      'bad schedule',
+      { O365_ENUMERATE_SCHEDULE: 'every five minutes' },
+      'O365_ENUMERATE_SCHEDULE',
+      'NCRONTAB',
+    ],
+    ['missing storage', { AzureWebJobsStorage: undefined }, 'AzureWebJobsStorage', 'required'],
+    [
+      'cert path missing',
+      { O365_CLIENT_SECRET: undefined, O365_CERTIFICATE_PATH: '/nope/cert.pem' },
+      'O365_CERTIFICATE_PATH',
+      'does not exist',
+    ],
+    [
+      'federated without identity',
+      { O365_CLIENT_SECRET: undefined, O365_AUTH_MODE: 'federated' },
+      'O365_FEDERATED_IDENTITY_CLIENT_ID',
+      'required',
+    ],
+    ['no credential at all', { O365_CLIENT_SECRET: undefined }, 'O365_AUTH_MODE', 'no credential'],
+    ['proxy not a URL', { HTTPS_PROXY: 'proxy:3128' }, 'HTTPS_PROXY', 'http(s) URL'],
+  ])('rejects %s, naming the setting', (_name, change, key, fragment) => {
+    const problems = problemsOf({ ...base, ...change });
+    const line = problems.find((p) => p.startsWith(`${key}:`));
+    expect(line, problems.join('\n')).toBeDefined();
+    expect(line).toContain(fragment);
+  });
+
+  it('reports every problem at once, one line each', () => {
+    const problems = problemsOf({
+      ...base,
+      O365_WINDOW_MINUTES: '0',
+      O365_CLOUD: 'mars',
+      O365_TENANT_ID: 'x',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'O365_CLOUD',
+      'O365_TENANT_ID',
+      'O365_WINDOW_MINUTES',
+    ]);
+  });
+
+  it('never echoes a secret value in a problem', () => {
+    const problems = problemsOf({
+      ...base,
+      O365_CERTIFICATE_PEM: 'hunter2-is-my-password',
+      O365_MASK_HASH_KEY: 'short-key',
+    });
+    const text = problems.join('\n');
+    expect(text).toContain('O365_CERTIFICATE_PEM: (value hidden)');
+    expect(text).not.toContain('hunter2-is-my-password');
+    expect(text).not.toContain('short-key');
+    expect(text).not.toContain('super-secret-value-123');
+  });
+
+  it('names an unresolved Key Vault reference', () => {
+    const problems = problemsOf({
+      ...base,
+      O365_CLIENT_SECRET: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/s/)',
+    });
+    expect(problems[0]).toMatch(/^O365_CLIENT_SECRET: is an unresolved Key Vault reference/);
+  });
+
+  it.each([
+    [
+      'commercial',
+      'https://manage.office.com',
+      'https://login.microsoftonline.com',
+      'api://AzureADTokenExchange',
+    ],
+    [
+      'gcc',
+      'https://manage-gcc.office.com',
+      'https://login.microsoftonline.com',
+      'api://AzureADTokenExchange',
+    ],
+    [
+      'gcchigh',
+      'https://manage.office365.us',
+      'https://login.microsoftonline.us',
+      'api://AzureADTokenExchangeUSGov',
+    ],
+    [
+      'dod',
+      'https://manage.protection.apps.mil',
+      'https://login.microsoftonline.us',
+      'api://AzureADTokenExchangeUSGov',
+    ],
+    [
+      'china',
+      'https://manage.office365.cn',
+      'https://login.partner.microsoftonline.cn',
+      'api://AzureADTokenExchangeChina',
+    ],
+  ])(
+    'maps cloud %s to its API root, authority, scope and federated audience',
+    (cloud, api, login, audience) => {
+      const c = loadConfig({
+        ...base,
+        O365_CLIENT_SECRET: undefined,
+        O365_FEDERATED_IDENTITY_CLIENT_ID: CLIENT,
+        O365_CLOUD: cloud,
+      });
+      expect(c.apiRoot).toBe(api);
+      expect(c.loginAuthority).toBe(login);
+      expect(c.scope).toBe(`${api}/.default`);
+      expect(c.auth).toEqual({ mode: 'federated', federatedIdentityClientId: CLIENT, audience });
+    },
+  );
+
+  it('lets overrides win over the cloud table', () => {
+    const c = loadConfig({
+      ...base,
+      O365_CLOUD: 'gcchigh',
+      O365_API_ROOT: 'https://127.0.0.1:8443/',
+      O365_LOGIN_AUTHORITY: 'https://127.0.0.1:8443',
+    });
+    expect(c.apiRoot).toBe('https://127.0.0.1:8443');
+    expect(c.scope).toBe('https://127.0.0.1:8443/.default');
+    expect(c.loginAuthority).toBe('https://127.0.0.1:8443');
+  });
+
+  it('parses CSV filters, trimming blanks, and infers the certificate mode', () => {
+    const c = loadConfig({
+      ...base,
+      O365_CLIENT_SECRET: undefined,
+      O365_CERTIFICATE_PEM: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+      O365_FILTER_OPERATIONS: ' FileAccessed, ,UserLoggedIn ',
+      O365_FILTER_MODE: 'include',
+    });
+    expect(c.auth.mode).toBe('certificate');
+    expect(c.filter).toMatchObject({ operations: ['FileAccessed', 'UserLoggedIn'], mode: 'include' });
+  });
+
+  it('accepts identity-based storage settings and resolves service URIs', () => {
+    const env = {
+      ...base,
+      AzureWebJobsStorage: undefined,
+      AzureWebJobsStorage__accountName: 'acct',
+      AzureWebJobsStorage__clientId: CLIENT,
+    };
+    expect(() => loadConfig(env)).not.toThrow();
+    expect(resolveStorageConnection('AzureWebJobsStorage', env)).toEqual({
+      kind: 'identity',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
+      queueServiceUri: 'https://acct.queue.core.windows.net',
+      tableServiceUri: 'https://acct.table.core.windows.net',
+      clientId: CLIENT,
+    });
+  });
+});
+
+describe('settings catalogue stays in sync with its documents', () => {
+  it('lists every setting in local.settings.example.json', () => {
+    const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as {
+      Values: Record<string, string>;
+    };
+    expect(example.Values.AzureWebJobsStorage).toBe('UseDevelopmentStorage=true');
+    for (const s of SETTINGS) {
+      expect(Object.keys(example.Values), s.key).toContain(s.key);
+      if (s.default !== undefined) expect(example.Values[s.key], s.key).toBe(s.default);
+    }
+  });
+
+  it('documents every setting with its default in the README configuration table', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const s of SETTINGS) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${s.key}\` |`));
+      expect(row, `README row for ${s.key}`).toBeDefined();
+      if (s.default !== undefined) expect(row, s.key).toContain(`\`${s.default}\``);
+    }
+  });
+
+  it('validates every catalogue key in the schema (an unknown key would be silently ignored)', () => {
+    // Each setting is given a value the schema must reject; a key the schema does not know would pass.
+    for (const s of SETTINGS) {
+      if (
+        [
+          'O365_CLIENT_SECRET',
+          'O365_CERTIFICATE_PASSWORD',
+          'O365_REFRESH_TOKEN',
+          'O365_WEBHOOK_AUTH_ID',
+          'O365_PRODUCT_FIELD',
+          'O365_EVENT_FIELD',
+          'O365_ENVIRONMENT_FIELD',
+          'O365_DEFAULT_ENVIRONMENT',
+          'O365_FILTER_OPERATIONS',
+          'O365_FILTER_STATUSES',
+          'O365_FILTER_POLICIES',
+          'O365_ENTITY_KEYS',
+          'NO_PROXY',
+          'AzureWebJobsStorage',
+        ].includes(s.key)
+      )
+        continue;
+      const bad =
+        s.key === 'O365_ENVIRONMENT_REGEX'
+          ? '('
+          : s.key === 'O365_MASK_HASH_KEY'
+            ? 'short'
+            : 'http://bad value\u0000';
+      const problems = problemsOf({ ...base, [s.key]: bad });
+      expect(
+        problems.some((p) => p.startsWith(`${s.key}:`)),
+        `${s.key}: ${problems.join(' | ')}`,
+      ).toBe(true);
+    }
+  });
+});
