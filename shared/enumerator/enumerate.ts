@@ -1,0 +1,319 @@
+/**
+ * The enumerator: for each content type, plan windows from the checkpoint, list content (trailing
+ * re-list first, then forward windows), enqueue what the ledger does not know, and advance the
+ * checkpoint after each fully listed forward window. Content types run independently: one failing
+ * type does not stop the others.
+ */
+import type { ManagementApi, TimeWindow } from '../api/types.js';
+import type { Clock } from '../clock.js';
+import type { ContentType } from '../content-types.js';
+import { errorMessage, PipelineError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Checkpoint, CheckpointStore, ContentLedger, ContentQueue } from '../storage/types.js';
+import { enqueueNewContent } from './enqueue.js';
+import { MINUTE_MS, planWindows, splitWindow, type PlanSettings } from './windows.js';
+
+/** The API throttles `subscriptions/start`: one request per 15 minutes. */
+export const SUBSCRIBE_INTERVAL_MS = 15 * MINUTE_MS;
+/** Ledger rows deleted per content type per run, so cleanup never eats the time budget. */
+export const CLEANUP_BATCH = 500;
+
+export interface EnumeratorSettings extends PlanSettings {
+  tenantId: string;
+  contentTypes: readonly ContentType[];
+  autoSubscribe: boolean;
+  maxContentPerRun: number;
+  budgetSeconds: number;
+}
+
+export interface EnumeratorDeps {
+  api: ManagementApi;
+  checkpoints: CheckpointStore;
+  ledger: ContentLedger;
+  queue: ContentQueue;
+  clock: Clock;
+  logger: Logger;
+  settings: EnumeratorSettings;
+  /** Test hook: called at named points so fault-injection tests can crash the run there. */
+  onStep?: (step: 'listed' | 'enqueued' | 'checkpointed', contentType: ContentType) => void | Promise<void>;
+}
+
+export interface ContentTypeSummary {
+  contentType: ContentType;
+  status: 'ok' | 'partial' | 'error';
+  reason?: string;
+  windowsListed: number;
+  relisted: number;
+  pages: number;
+  itemsListed: number;
+  newItems: number;
+  alreadyKnown: number;
+  enqueued: number;
+  expiredOnListing: number;
+  lostWindows: number;
+  subscriptionStarted: boolean;
+  checkpointBefore?: string;
+  checkpointAfter?: string;
+  lagMinutes?: number;
+  ledgerRowsCleaned: number;
+  error?: string;
+}
+
+export interface RunSummary {
+  startedAt: string;
+  finishedAt: string;
+  types: ContentTypeSummary[];
+  enqueued: number;
+  lagMinutes?: number;
+  ok: boolean;
+}
+
+interface ApiErrorLike {
+  category?: string;
+  clockSkewMs?: number;
+}
+
+function category(err: unknown): string | undefined {
+  return (err as ApiErrorLike | null)?.category;
+}
+
+export async function runEnumeration(deps: EnumeratorDeps): Promise<RunSummary> {
+  const startedAt = deps.clock.now();
+  const deadline = startedAt.getTime() + deps.settings.budgetSeconds * 1000;
+  const types = await Promise.all(
+    deps.settings.contentTypes.map((ct) => enumerateContentType(deps, ct, deadline)),
+  );
+  const lags = types.map((t) => t.lagMinutes).filter((l): l is number => l !== undefined);
+  const summary: RunSummary = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: deps.clock.now().toISOString(),
+    types,
+    enqueued: types.reduce((n, t) => n + t.enqueued, 0),
+    lagMinutes: lags.length > 0 ? Math.max(...lags) : undefined,
+    ok: types.every((t) => t.status !== 'error'),
+  };
+  deps.logger.info('enumerate.summary', {
+    lagMinutes: summary.lagMinutes,
+    enqueued: summary.enqueued,
+    ok: summary.ok,
+    types: types.map((t) => ({ ...t })),
+  });
+  return summary;
+}
+
+/** Checkpoint access that re-reads on etag conflicts and never moves `listedThrough` backwards. */
+class CheckpointCursor {
+  constructor(
+    private readonly store: CheckpointStore,
+    public checkpoint: Checkpoint,
+    private etag: string | undefined,
+  ) {}
+
+  static async open(store: CheckpointStore, tenantId: string, ct: ContentType): Promise<CheckpointCursor> {
+    const { checkpoint, etag } = await store.read(tenantId, ct);
+    return new CheckpointCursor(store, checkpoint, etag);
+  }
+
+  /** Apply `change` to the latest checkpoint and write it with its etag, retrying after a lost race. */
+  async update(change: (c: Checkpoint) => Checkpoint): Promise<void> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const next = change(structuredClone(this.checkpoint));
+      const etag = await this.store.write(next, this.etag);
+      if (etag !== undefined) {
+        this.checkpoint = next;
+        this.etag = etag;
+        return;
+      }
+      const fresh = await this.store.read(this.checkpoint.tenantId, this.checkpoint.contentType);
+      this.checkpoint = fresh.checkpoint;
+      this.etag = fresh.etag;
+    }
+    throw new PipelineError(
+      `checkpoint of ${this.checkpoint.contentType} kept changing under us; giving up this run`,
+      {
+        retryable: true,
+        contentType: this.checkpoint.contentType,
+      },
+    );
+  }
+
+  async advanceTo(end: Date): Promise<void> {
+    await this.update((c) => {
+      const current = c.listedThrough ? Date.parse(c.listedThrough) : Number.NEGATIVE_INFINITY;
+      if (end.getTime() > current) c.listedThrough = end.toISOString();
+      return c;
+    });
+  }
+}
+
+async function enumerateContentType(
+  deps: EnumeratorDeps,
+  ct: ContentType,
+  deadline: number,
+): Promise<ContentTypeSummary> {
+  const { settings, logger, clock } = deps;
+  const log = logger.child({ contentType: ct });
+  const s: ContentTypeSummary = {
+    contentType: ct,
+    status: 'ok',
+    windowsListed: 0,
+    relisted: 0,
+    pages: 0,
+    itemsListed: 0,
+    newItems: 0,
+    alreadyKnown: 0,
+    enqueued: 0,
+    expiredOnListing: 0,
+    lostWindows: 0,
+    subscriptionStarted: false,
+    ledgerRowsCleaned: 0,
+  };
+  let cursor: CheckpointCursor | undefined;
+  try {
+    cursor = await CheckpointCursor.open(deps.checkpoints, settings.tenantId, ct);
+    s.checkpointBefore = cursor.checkpoint.listedThrough;
+    const now = clock.now();
+    const plan = planWindows(now, parseDate(cursor.checkpoint.listedThrough), settings);
+
+    if (plan.lost) {
+      const lost = plan.lost;
+      const minutes = Math.round((lost.end.getTime() - lost.start.getTime()) / MINUTE_MS);
+      // Record the loss and move past it in one write, so it is counted once.
+      await cursor.update((c) => ({
+        ...c,
+        listedThrough: lost.end.toISOString(),
+        lostWindows: {
+          count: c.lostWindows.count + 1,
+          minutes: c.lostWindows.minutes + minutes,
+          lastStart: lost.start.toISOString(),
+          lastEnd: lost.end.toISOString(),
+        },
+      }));
+      s.lostWindows = 1;
+      log.error('window.lost', {
+        start: lost.start.toISOString(),
+        end: lost.end.toISOString(),
+        minutes,
+        reason: 'older than the 7-day horizon of the API',
+      });
+    }
+
+    const work: Array<{ window: TimeWindow; relist: boolean }> = [
+      ...(plan.relist ? splitWindow(plan.relist).map((window) => ({ window, relist: true })) : []),
+      ...plan.windows.map((window) => ({ window, relist: false })),
+    ];
+    for (const { window, relist } of work) {
+      if (clock.now().getTime() >= deadline) {
+        s.status = 'partial';
+        s.reason = 'time budget reached; the next run continues from the checkpoint';
+        break;
+      }
+      const room = settings.maxContentPerRun - s.enqueued;
+      const listed = await listWithSubscription(deps, cursor, ct, window, s);
+      await deps.onStep?.('listed', ct);
+      s.pages += listed.pages;
+      const r = await enqueueNewContent(
+        { ledger: deps.ledger, queue: deps.queue, tenantId: settings.tenantId },
+        ct,
+        listed.items,
+        clock.now(),
+        room,
+      );
+      await deps.onStep?.('enqueued', ct);
+      s.itemsListed += r.listed;
+      s.alreadyKnown += r.alreadyKnown;
+      s.newItems += r.enqueued + r.deferred + r.expired;
+      s.enqueued += r.enqueued;
+      s.expiredOnListing += r.expired;
+      if (relist) s.relisted += 1;
+      else s.windowsListed += 1;
+      log.info('window.listed', {
+        start: window.start.toISOString(),
+        end: window.end.toISOString(),
+        relist,
+        pages: listed.pages,
+        items: r.listed,
+        enqueued: r.enqueued,
+        alreadyKnown: r.alreadyKnown,
+        expired: r.expired,
+      });
+      if (r.expired > 0)
+        log.warn('content.expired', {
+          count: r.expired,
+          start: window.start.toISOString(),
+          end: window.end.toISOString(),
+        });
+      if (r.deferred > 0) {
+        s.status = 'partial';
+        s.reason = `O365_MAX_CONTENT_PER_RUN (${settings.maxContentPerRun}) reached; ${r.deferred} blobs of this window wait for the next run`;
+        break;
+      }
+      if (!relist) {
+        await cursor.advanceTo(window.end);
+        await deps.onStep?.('checkpointed', ct);
+      }
+    }
+    s.ledgerRowsCleaned = await deps.ledger.cleanup(settings.tenantId, ct, clock.now(), CLEANUP_BATCH);
+  } catch (err) {
+    s.status = 'error';
+    s.error = errorMessage(err);
+    const skew = (err as ApiErrorLike | null)?.clockSkewMs;
+    log.error('enumerate.failed', { error: err, clockSkewMs: skew });
+  }
+  if (cursor) {
+    s.checkpointAfter = cursor.checkpoint.listedThrough;
+    const through = parseDate(s.checkpointAfter);
+    if (through) s.lagMinutes = Math.round((clock.now().getTime() - through.getTime()) / MINUTE_MS);
+    try {
+      await cursor.update((c) => ({
+        ...c,
+        lastRunAt: clock.now().toISOString(),
+        lastRunStatus: s.status,
+        lastError: s.error ?? (s.status === 'partial' ? s.reason : undefined),
+      }));
+    } catch (err) {
+      log.error('checkpoint.status_write_failed', { error: err });
+    }
+  }
+  return s;
+}
+
+async function listWithSubscription(
+  deps: EnumeratorDeps,
+  cursor: CheckpointCursor,
+  ct: ContentType,
+  window: TimeWindow,
+  s: ContentTypeSummary,
+) {
+  try {
+    return await deps.api.listContent(ct, window);
+  } catch (err) {
+    if (category(err) !== 'resubscribe') throw err;
+    if (!deps.settings.autoSubscribe) {
+      throw new PipelineError(
+        `no enabled subscription for ${ct} (${errorMessage(err)}) and O365_AUTO_SUBSCRIBE is false; run 'o365-pipeline subscriptions start ${ct}'`,
+        { retryable: false, contentType: ct, cause: err },
+      );
+    }
+    const now = deps.clock.now();
+    const last = parseDate(cursor.checkpoint.lastSubscribeAttemptAt);
+    if (last && now.getTime() - last.getTime() < SUBSCRIBE_INTERVAL_MS) {
+      throw new PipelineError(
+        `no enabled subscription for ${ct}; a start was requested at ${last.toISOString()} and the API allows one per 15 minutes`,
+        { retryable: true, contentType: ct, cause: err },
+      );
+    }
+    // Remember the attempt before making it, so a crash cannot make us hammer /start.
+    await cursor.update((c) => ({ ...c, lastSubscribeAttemptAt: now.toISOString() }));
+    await deps.api.startSubscription(ct);
+    s.subscriptionStarted = true;
+    deps.logger.warn('subscription.started', { contentType: ct, reason: errorMessage(err) });
+    return await deps.api.listContent(ct, window);
+  }
+}
+
+function parseDate(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
