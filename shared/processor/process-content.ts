@@ -1,0 +1,210 @@
+/**
+ * Processes one content blob: validate the message, fetch the blob as a stream, and per record
+ * dedupe → filter → mask → entities → normalize → NDJSON → gzip → streamed upload to the
+ * deterministic blob name, then record the outcome in the ledger.
+ *
+ * Error semantics follow the queue trigger: returning acknowledges the message; throwing makes the
+ * host retry it, up to maxDequeueCount, then move it to `<queue>-poison`. Permanent problems
+ * (invalid message, forged URI, expired or unknown blob) are recorded and acknowledged; transient
+ * ones are thrown, and on the last attempt the ledger says `failed` first.
+ */
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import type { ManagementApi } from '../api/types.js';
+import type { UrlGuard } from '../api/url-guard.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { errorMessage, InvalidInputError, PipelineError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { outputBlobName } from '../storage/names.js';
+import type { ContentLedger, ContentMessage, EventSink, LedgerEntry } from '../storage/types.js';
+import { createDeduper } from './dedupe.js';
+import { extractEntityEvents } from './entities.js';
+import { createRecordFilter } from './filter.js';
+import { maskFindings } from './mask.js';
+import { parseContentMessage, rawText } from './message.js';
+import { normalizeInvalid, normalizeRecord, type NormalizeContext } from './normalize.js';
+import { parseRecords } from './parse.js';
+
+export interface ProcessorDeps {
+  config: Pick<Config, 'tenantId' | 'filter' | 'mask' | 'entityKeys' | 'fields'>;
+  api: ManagementApi;
+  guard: UrlGuard;
+  ledger: ContentLedger;
+  sink: EventSink;
+  clock: Clock;
+  logger: Logger;
+  /** host.json `extensions.queues.maxDequeueCount`. */
+  maxDequeueCount: number;
+}
+
+export interface ProcessCounts {
+  events: number;
+  written: number;
+  filtered: number;
+  masked: number;
+  duplicates: number;
+  invalid: number;
+}
+
+export type ProcessOutcome =
+  | { status: 'done'; blobPath: string; counts: ProcessCounts }
+  | { status: 'skipped'; reason: string }
+  | { status: 'expired' | 'failed'; reason: string }
+  | { status: 'rejected'; reason: string };
+
+interface ApiErrorLike {
+  category?: string;
+  afCode?: string;
+  httpStatus?: number;
+}
+
+export async function processContentMessage(
+  payload: unknown,
+  dequeueCount: number,
+  deps: ProcessorDeps,
+): Promise<ProcessOutcome> {
+  const { logger, clock } = deps;
+  let message: ContentMessage;
+  try {
+    message = parseContentMessage(payload);
+    checkMessage(message, deps);
+  } catch (err) {
+    if (!(err instanceof PipelineError) || err.retryable) throw err;
+    const reason = errorMessage(err);
+    await deps.ledger.recordRejectedMessage(reason, rawText(payload), clock.now());
+    logger.error('message.rejected', { reason, dequeueCount });
+    return { status: 'rejected', reason };
+  }
+
+  const log = logger.child({ contentType: message.contentType, contentId: message.contentId });
+  const existing = await deps.ledger.get(message.tenantId, message.contentType, message.contentId, message.contentCreated);
+  const base: LedgerEntry = {
+    ...message,
+    listedAt: existing?.listedAt ?? message.listedAt,
+    state: existing?.state ?? 'enqueued',
+  };
+  if (existing?.state === 'done' || existing?.state === 'expired') {
+    // Already settled (a duplicate message after a crash, or a replay): don't fetch the blob again.
+    log.info('content.skipped', { state: existing.state });
+    return { status: 'skipped', reason: `ledger state is ${existing.state}` };
+  }
+  if (Date.parse(message.contentExpiration) <= clock.now().getTime()) {
+    const reason = `content expired at ${message.contentExpiration} before it could be fetched`;
+    await settle(deps, base, 'expired', reason, dequeueCount);
+    log.warn('content.expired', { reason });
+    return { status: 'expired', reason };
+  }
+
+  try {
+    const result = await writeEvents(message, base.listedAt ?? message.listedAt, deps);
+    await deps.ledger.recordOutcome({
+      ...base,
+      ...result.counts,
+      state: 'done',
+      blobPath: result.blobPath,
+      attempts: dequeueCount,
+      lastError: '',
+      updatedAt: clock.now().toISOString(),
+    });
+    log.info('content.processed', { blobPath: result.blobPath, ...result.counts });
+    return { status: 'done', ...result };
+  } catch (err) {
+    const e = err as ApiErrorLike;
+    if (e.category === 'permanent') {
+      const state = e.afCode === 'AF20051' ? 'expired' : 'failed';
+      const reason = errorMessage(err);
+      await settle(deps, base, state, reason, dequeueCount);
+      log.error('content.unavailable', { state, afCode: e.afCode, httpStatus: e.httpStatus, reason });
+      return { status: state, reason };
+    }
+    const last = dequeueCount >= deps.maxDequeueCount;
+    const reason = `attempt ${dequeueCount} of ${deps.maxDequeueCount}: ${errorMessage(err)}`;
+    await settle(deps, base, last ? 'failed' : base.state, reason, dequeueCount);
+    log[last ? 'error' : 'warn']('content.attempt_failed', { error: err, dequeueCount, lastAttempt: last });
+    throw err;
+  }
+}
+
+async function settle(deps: ProcessorDeps, base: LedgerEntry, state: LedgerEntry['state'], reason: string, attempts: number) {
+  await deps.ledger.recordOutcome({ ...base, state, lastError: reason, attempts, updatedAt: deps.clock.now().toISOString() });
+}
+
+/** Refuse a message before any request: wrong tenant, a URI the token must not go to, or a URI naming other content. */
+function checkMessage(message: ContentMessage, deps: ProcessorDeps): void {
+  if (message.tenantId.toLowerCase() !== deps.config.tenantId.toLowerCase()) {
+    throw new InvalidInputError(`queue message is for tenant ${message.tenantId}, not the configured tenant`);
+  }
+  const url = deps.guard.check(message.contentUri, 'contentUri');
+  const last = url.pathname.split('/').at(-1) ?? '';
+  let id: string;
+  try {
+    id = decodeURIComponent(last);
+  } catch {
+    id = last;
+  }
+  if (id !== message.contentId) {
+    // Otherwise a forged message could overwrite another blob's output with other content.
+    throw new InvalidInputError(`contentUri does not name contentId ${message.contentId}`);
+  }
+}
+
+async function writeEvents(message: ContentMessage, ingestedAt: string, deps: ProcessorDeps) {
+  const { config } = deps;
+  const counts: ProcessCounts = { events: 0, written: 0, filtered: 0, masked: 0, duplicates: 0, invalid: 0 };
+  const body = await deps.api.fetchContent(message.contentUri);
+  const ctx: NormalizeContext = {
+    tenantId: message.tenantId,
+    contentType: message.contentType,
+    contentId: message.contentId,
+    // The time the content was first listed, not now: reprocessing must produce identical bytes.
+    ingestedAt,
+    fields: config.fields,
+  };
+  const keep = createRecordFilter(config.filter);
+  const dedupe = createDeduper();
+
+  async function* lines(): AsyncGenerator<string> {
+    for await (const item of parseRecords(body.stream)) {
+      counts.events += 1;
+      if (item.kind === 'invalid') {
+        counts.invalid += 1;
+        counts.written += 1;
+        yield `${JSON.stringify(normalizeInvalid(item, ctx))}\n`;
+        continue;
+      }
+      if (dedupe.seen(item.record)) {
+        counts.duplicates += 1;
+        continue;
+      }
+      if (!keep(item.record).keep) {
+        counts.filtered += 1;
+        continue;
+      }
+      const masked = maskFindings(item.record, config.mask);
+      if (masked.maskedValues > 0) counts.masked += 1;
+      const event = normalizeRecord(masked.record, ctx, { findingsMasked: masked.maskedValues > 0 });
+      counts.written += 1;
+      yield `${JSON.stringify(event)}\n`;
+      for (const derived of extractEntityEvents(masked.record, config.entityKeys, ctx)) {
+        counts.written += 1;
+        yield `${JSON.stringify(derived)}\n`;
+      }
+    }
+  }
+
+  const blobPath = outputBlobName(message.tenantId, message.contentType, message.contentId, message.contentCreated);
+  const source = Readable.from(lines());
+  const gzip = createGzip();
+  // A failure while reading the blob (truncated, malformed) must fail the upload, so no partial
+  // blob is committed: the previous version (if any) stays, and the message is retried.
+  source.once('error', (err) => gzip.destroy(err));
+  source.pipe(gzip);
+  await deps.sink.write(blobPath, gzip, () => ({
+    contentId: message.contentId,
+    contentCreated: message.contentCreated,
+    events: counts.written,
+    schemaVersion: 1,
+  }));
+  return { blobPath, counts };
+}
