@@ -1,0 +1,252 @@
+// Log alerts (Microsoft.Insights/scheduledQueryRules) on the app's Application Insights data, and an
+// optional e-mail action group. Why log alerts rather than storage metrics: the storage account's
+// QueueMessageCount metric is per account (no per-queue dimension) and is emitted about once an
+// hour, so it can neither isolate the poison queue nor alert in time. The Functions host logs a
+// warning each time it moves a message to "<queue>-poison" ("Message has reached MaxDequeueCount
+// of N. Moving message to queue '<queue>-poison'."), which is per queue and immediate.
+// See docs/deploy.md "Alerts" for what each alert means and what to do.
+
+@description('Prefix of the alert rule names.')
+param namePrefix string
+
+@description('Azure region of the alert rules (same as Application Insights).')
+param location string
+
+@description('Tags applied to the rules.')
+param tags object = {}
+
+@description('Resource id of the Application Insights component the rules query.')
+param appInsightsId string
+
+@description('Name of the poison queue (O365_QUEUE_NAME + "-poison").')
+param poisonQueueName string
+
+@description('E-mail address notified by the alerts; empty = rules without an action group.')
+param alertEmail string = ''
+
+@description('Failed function invocations in 15 minutes above which the failure alert fires.')
+@minValue(0)
+param failureThreshold int = 5
+
+@description('Enumerator lag in minutes (lagMinutes of the enumerate.summary event) above which the lag alert fires.')
+@minValue(1)
+param lagThresholdMinutes int = 120
+
+@description('Minutes without any enumerate.summary event after which the enumerator is reported silent.')
+@allowed([30, 60, 120, 360, 1440])
+param silenceMinutes int = 30
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: '${namePrefix}-alerts'
+  location: 'Global'
+  tags: tags
+  properties: {
+    groupShortName: take('o365alerts', 12)
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'operator'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var actionGroups = empty(alertEmail) ? [] : [actionGroup.id]
+
+// The host's poison-move warning. `has` matches whole terms, so the queue name is checked with
+// `contains`.
+var poisonQuery = format(
+  '''
+traces
+| where message has "MaxDequeueCount" and message contains "{0}"
+''',
+  poisonQueueName
+)
+
+var failureQuery = '''
+requests
+| where success == false
+| project timestamp, operation_Name, resultCode, id
+'''
+
+// The enumerator emits one `enumerate.summary` event per run with a numeric `lagMinutes` field
+// (now minus the oldest checkpoint's listedThrough). Accept it as a custom event (measurement or
+// dimension) or as a structured trace, whichever way the logger ships it.
+var lagQuery = '''
+union isfuzzy=true
+  (customEvents
+    | where name == "enumerate.summary"
+    | extend lagMinutes = todouble(coalesce(customMeasurements["lagMinutes"], customDimensions["lagMinutes"]))),
+  (traces
+    | where message has "enumerate.summary"
+    | extend lagMinutes = todouble(coalesce(customDimensions["lagMinutes"], parse_json(message)["lagMinutes"])))
+| where isnotnull(lagMinutes)
+| summarize maxLagMinutes = max(lagMinutes) by bin(timestamp, 5m)
+'''
+
+var silenceQuery = '''
+union isfuzzy=true
+  (customEvents | where name == "enumerate.summary"),
+  (traces | where message has "enumerate.summary")
+'''
+
+resource poisonAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-poison-messages'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'O365 pipeline: content messages moved to the poison queue'
+    description: 'A content blob failed processing maxDequeueCount times and its message was moved to ${poisonQueueName}. Inspect with `status`, fix the cause, then `poison replay`.'
+    severity: 1
+    enabled: true
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    scopes: [
+      appInsightsId
+    ]
+    criteria: {
+      allOf: [
+        {
+          query: poisonQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+resource failureAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-function-failures'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'O365 pipeline: function invocations failing'
+    description: 'More than ${failureThreshold} failed function invocations in 15 minutes (enumerator, content processor or HTTP functions).'
+    severity: 2
+    enabled: true
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    scopes: [
+      appInsightsId
+    ]
+    criteria: {
+      allOf: [
+        {
+          query: failureQuery
+          timeAggregation: 'Count'
+          dimensions: [
+            {
+              name: 'operation_Name'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: failureThreshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+resource lagAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-enumerator-lag'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'O365 pipeline: enumerator falling behind'
+    description: 'The enumerator reports lagMinutes above ${lagThresholdMinutes}: listing is behind real time and approaches the 7-day horizon of the Management API.'
+    severity: 2
+    enabled: true
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    scopes: [
+      appInsightsId
+    ]
+    criteria: {
+      allOf: [
+        {
+          query: lagQuery
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'maxLagMinutes'
+          operator: 'GreaterThan'
+          threshold: lagThresholdMinutes
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+resource silenceAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: '${namePrefix}-enumerator-silent'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'O365 pipeline: enumerator not reporting'
+    description: 'No enumerate.summary event for ${silenceMinutes} minutes: the timer is not running or the app cannot start (check configuration errors in traces).'
+    severity: 1
+    enabled: true
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT${silenceMinutes}M'
+    scopes: [
+      appInsightsId
+    ]
+    criteria: {
+      allOf: [
+        {
+          query: silenceQuery
+          timeAggregation: 'Count'
+          operator: 'LessThan'
+          threshold: 1
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+output poisonAlertId string = poisonAlert.id
+output failureAlertId string = failureAlert.id
+output lagAlertId string = lagAlert.id
+output silenceAlertId string = silenceAlert.id
