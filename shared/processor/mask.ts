@@ -1,0 +1,234 @@
+/**
+ * Masking of DLP sensitive findings (reference §12.3, masking checklist). Runs before anything is
+ * written or logged.
+ *
+ * What is sensitive: every string member of every `DetectedValues` item under any
+ * `SensitiveInformationDetections` (PolicyDetails[].Rules[].ConditionsMatched.SensitiveInformation[]
+ * and EndpointMetaData.SensitiveInformation[] are the documented places). `Name` is the matched
+ * value; `Value` (and any other string member) is a context excerpt around it. Those strings are
+ * then hunted everywhere else in the record: every string value at any depth (subject, file names,
+ * ObjectId, Location, DocumentProperties, ExceptionInfo as object or JSON text, ...). Keys are not
+ * values and are left alone; numbers and booleans (counts, confidences, ResultsTruncated) too.
+ *
+ * Matching is case-insensitive and tolerant of spacing: for mostly-digit values (card, account,
+ * ID numbers) separators are ignored, so "4111 1111 1111 1111", "4111-1111-1111-1111" and
+ * "4111111111111111" are one value.
+ *
+ * Styles for the matched value: redact → `[REDACTED]`; partial → stars and the last 4 characters
+ * of the normalised value (values shorter than 8 are fully starred so partial never shows most of a
+ * value); hash → `hmac-sha256:<hex>` of the normalised value, so equal values stay correlatable
+ * across records without being readable. Context excerpts are always fully redacted.
+ *
+ * Idempotent: mask tokens are recognised and never re-masked or used as search needles.
+ */
+import { createHmac } from 'node:crypto';
+import { ConfigError } from '../errors.js';
+import type { MaskConfig } from '../config.js';
+
+export const REDACTED = '[REDACTED]';
+const HASH_PREFIX = 'hmac-sha256:';
+/** Shorter detected values are masked where detected but not hunted elsewhere: "abc" would shred the record. */
+export const MIN_SEARCH_LENGTH = 4;
+
+const SEPARATORS = /[\s\-./_]+/g;
+const SEPARATOR_CLASS = '[\\s\\-./_]*';
+const TOKEN = /^(?:\[REDACTED\]|\*+[^*]{0,4}|hmac-sha256:[0-9a-f]{64})$/;
+
+export interface MaskResult<T> {
+  /** A deep copy of the input with every finding masked. */
+  record: T;
+  /** Strings replaced (DetectedValues members plus occurrences elsewhere). */
+  maskedValues: number;
+}
+
+export function isMaskToken(s: string): boolean {
+  return TOKEN.test(s);
+}
+
+function isDigitsLike(value: string): boolean {
+  const compact = value.replace(SEPARATORS, '');
+  const digits = compact.replace(/\D/g, '').length;
+  return digits >= 4 && digits / compact.length >= 0.6;
+}
+
+/** The form a value is compared and hashed in: separators dropped for digit-like values, case folded. */
+export function normaliseValue(value: string): string {
+  return isDigitsLike(value) ? value.replace(SEPARATORS, '').toLowerCase() : value.trim().toLowerCase();
+}
+
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
+function patternFor(needle: string): string {
+  if (isDigitsLike(needle)) {
+    return [...needle.replace(SEPARATORS, '')].map(escapeRegex).join(SEPARATOR_CLASS);
+  }
+  return needle.trim().split(/\s+/).map(escapeRegex).join('\\s+');
+}
+
+interface Needle {
+  kind: 'matched' | 'context';
+  text: string;
+  exact: RegExp;
+}
+
+type Json = unknown;
+type JsonObject = Record<string, Json>;
+
+const isObject = (v: Json): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function parseJsonText(s: string): Json {
+  const t = s.trimStart();
+  if (!(t.startsWith('{') || t.startsWith('['))) return undefined;
+  try {
+    return JSON.parse(s) as Json;
+  } catch {
+    return undefined; // not JSON after all: plain text, searched as such
+  }
+}
+
+function setOwn(target: JsonObject, key: string, value: Json): void {
+  // A JSON key "__proto__" must stay data, not become the copy's prototype.
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Visit every DetectedValues item of a value (including inside JSON text that mentions them). */
+function forEachDetectedItem(value: Json, visit: (item: JsonObject) => void): void {
+  if (typeof value === 'string') {
+    if (value.includes('DetectedValues')) {
+      const parsed = parseJsonText(value);
+      if (parsed !== undefined) forEachDetectedItem(parsed, visit);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) forEachDetectedItem(v, visit);
+    return;
+  }
+  if (!isObject(value)) return;
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'SensitiveInformationDetections' && isObject(v) && Array.isArray(v.DetectedValues)) {
+      for (const item of v.DetectedValues as Json[]) if (isObject(item)) visit(item);
+    }
+    forEachDetectedItem(v, visit);
+  }
+}
+
+const isMatchedKey = (key: string): boolean => key.toLowerCase() === 'name';
+
+class Masker {
+  count = 0;
+  private readonly needles: Needle[];
+  private readonly search: RegExp | undefined;
+
+  constructor(
+    private readonly cfg: MaskConfig,
+    found: Array<{ kind: Needle['kind']; text: string }>,
+  ) {
+    const byPattern = new Map<string, Needle>();
+    for (const f of found) {
+      const pattern = patternFor(f.text);
+      if (f.text.trim().length < MIN_SEARCH_LENGTH || isMaskToken(f.text.trim()) || byPattern.has(pattern))
+        continue;
+      byPattern.set(pattern, { kind: f.kind, text: f.text, exact: new RegExp(`^(?:${pattern})$`, 'i') });
+    }
+    // Longest first: a context excerpt wins over the value it contains when both start at one place.
+    this.needles = [...byPattern.entries()].sort(([a], [b]) => b.length - a.length).map(([, n]) => n);
+    this.search =
+      this.needles.length === 0
+        ? undefined
+        : new RegExp([...byPattern.keys()].sort((a, b) => b.length - a.length).join('|'), 'gi');
+  }
+
+  maskMatched(value: string): string {
+    const norm = normaliseValue(value);
+    switch (this.cfg.style) {
+      case 'redact':
+        return REDACTED;
+      case 'partial':
+        return norm.length >= 8
+          ? '*'.repeat(norm.length - 4) + norm.slice(-4)
+          : '*'.repeat(Math.max(norm.length, 1));
+      case 'hash': {
+        if (this.cfg.hashKey === undefined)
+          throw new ConfigError(['O365_MASK_HASH_KEY: is required when O365_MASK_STYLE is hash']);
+        return HASH_PREFIX + createHmac('sha256', this.cfg.hashKey).update(norm).digest('hex');
+      }
+    }
+  }
+
+  /** Replace every occurrence of a needle inside free text. */
+  private maskText(s: string): string {
+    if (this.search === undefined) return s;
+    const parsed = parseJsonText(s);
+    if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
+      const before = this.count;
+      const masked = this.copy(parsed);
+      return this.count === before ? s : JSON.stringify(masked);
+    }
+    return s.replace(this.search, (hit) => {
+      const needle = this.needles.find((n) => n.exact.test(hit));
+      this.count++;
+      return needle?.kind === 'matched' ? this.maskMatched(needle.text) : REDACTED;
+    });
+  }
+
+  private maskDetectedItem(item: JsonObject): JsonObject {
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(item)) {
+      if (typeof v === 'string' && !isMaskToken(v)) {
+        this.count++;
+        setOwn(out, key, isMatchedKey(key) ? this.maskMatched(v) : REDACTED);
+      } else {
+        setOwn(out, key, this.copy(v));
+      }
+    }
+    return out;
+  }
+
+  copy(value: Json): Json {
+    if (typeof value === 'string') return this.maskText(value);
+    if (Array.isArray(value)) return value.map((v) => this.copy(v));
+    if (!isObject(value)) return value;
+    const out: JsonObject = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (key === 'SensitiveInformationDetections' && isObject(v) && Array.isArray(v.DetectedValues)) {
+        const detections: JsonObject = {};
+        for (const [k, dv] of Object.entries(v)) {
+          setOwn(
+            detections,
+            k,
+            k === 'DetectedValues' && Array.isArray(dv)
+              ? dv.map((item: Json) => (isObject(item) ? this.maskDetectedItem(item) : this.copy(item)))
+              : this.copy(dv),
+          );
+        }
+        setOwn(out, key, detections);
+      } else {
+        setOwn(out, key, this.copy(v));
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Mask the DLP findings of a record (any JSON value is accepted, so non-object array elements
+ * written through as invalid are masked too). Never mutates its input.
+ */
+export function maskFindings<T>(record: T, cfg: MaskConfig): MaskResult<T> {
+  if (!cfg.enabled) return { record: structuredClone(record), maskedValues: 0 };
+  const found: Array<{ kind: Needle['kind']; text: string }> = [];
+  let items = 0;
+  forEachDetectedItem(record, (item) => {
+    items++;
+    for (const [key, v] of Object.entries(item)) {
+      if (typeof v === 'string') found.push({ kind: isMatchedKey(key) ? 'matched' : 'context', text: v });
+    }
+  });
+  if (items === 0) return { record: structuredClone(record), maskedValues: 0 };
+  const masker = new Masker(cfg, found);
+  const copy = masker.copy(record) as T;
+  return { record: copy, maskedValues: masker.count };
+}
