@@ -1,0 +1,14 @@
+export { AF_CODES, ApiError, classify, CLOCK_SENSITIVE_CODES } from './af-errors.js';
+export type { ApiErrorFacts, ErrorCategory, Operation } from './af-errors.js';
+export { bucketShape, budgetForTenant, createRequestBudget } from './budget.js';
+export type { BudgetOptions, RequestBudget } from './budget.js';
+export { createApiStack, createManagementApi, createManagementApiFromConfig } from './client.js';
+export type { ApiFromConfigOptions, ApiStack, ManagementApiOptions } from './client.js';
+export { apiErrorFromResponse, parseErrorBody } from './error-body.js';
+export { nextPageUri, retryAfterMs, serverDate } from './headers.js';
+export { DEFAULT_RETRY } from './request.js';
+export type { RetryPolicy } from './request.js';
+export { createUrlGuard } from './url-guard.js';
+export type { GuardedUrlKind, UrlGuard } from './url-guard.js';
+export { feedUrl, formatApiTime, withPublisherIdentifier } from './urls.js';
+export type * from './types.js';
