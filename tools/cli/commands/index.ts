@@ -1,4 +1,27 @@
 import type { Command } from '../command.js';
+import {
+  backfillCommand,
+  contentGetCommand,
+  contentListCommand,
+  pingCommand,
+  subscriptionsListCommand,
+  subscriptionsStartCommand,
+  subscriptionsStopCommand,
+} from './api.js';
+import { runCommand } from './run.js';
+import { eventsCommand, poisonReplayCommand, statusCommand } from './storage.js';
 
 /** Every CLI command; `main.ts` dispatches on the longest matching path. */
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  pingCommand,
+  subscriptionsListCommand,
+  subscriptionsStartCommand,
+  subscriptionsStopCommand,
+  contentListCommand,
+  contentGetCommand,
+  backfillCommand,
+  statusCommand,
+  poisonReplayCommand,
+  eventsCommand,
+];

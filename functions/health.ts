@@ -1,0 +1,18 @@
+/** GET /api/health: the app is loaded and its configuration is valid (no API call). */
+import { app } from '@azure/functions';
+import { json, adminRoute } from './_http.js';
+import { sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+export const makeHealthHandler = (provider: RuntimeProvider) =>
+  adminRoute(provider, (rt) =>
+    Promise.resolve(
+      json(200, { status: 'ok', tenantId: rt.config.tenantId, contentTypes: rt.config.contentTypes }),
+    ),
+  );
+
+app.http('health', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'health',
+  handler: makeHealthHandler(sharedRuntime),
+});

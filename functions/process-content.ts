@@ -1,0 +1,28 @@
+/** Queue trigger: turns one content blob into filtered, masked, normalized events in blob storage. */
+import { app, type InvocationContext } from '@azure/functions';
+import { processContentMessage, type ProcessOutcome } from '../shared/processor/process-content.js';
+import { forInvocation, sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+export function makeProcessHandler(provider: RuntimeProvider) {
+  return async (queueEntry: unknown, context: InvocationContext): Promise<ProcessOutcome> => {
+    const rt = forInvocation(provider(), context);
+    const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
+    // Throwing hands the message back to the queue trigger: retried, then moved to the poison queue.
+    return processContentMessage(queueEntry, Number.isFinite(dequeueCount) ? dequeueCount : 1, {
+      config: rt.config,
+      api: rt.api,
+      guard: rt.guard,
+      ledger: rt.ledger,
+      sink: rt.sink,
+      clock: rt.clock,
+      logger: rt.logger,
+      maxDequeueCount: rt.queueTrigger.maxDequeueCount,
+    });
+  };
+}
+
+app.storageQueue('processContent', {
+  queueName: '%O365_QUEUE_NAME%',
+  connection: 'AzureWebJobsStorage',
+  handler: makeProcessHandler(sharedRuntime),
+});

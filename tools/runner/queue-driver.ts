@@ -1,0 +1,163 @@
+/**
+ * Reproduces the Functions queue trigger locally, from host.json: receive up to batchSize
+ * messages, decode base64, hand the handler a parsed object (JSON) or a string, with
+ * `dequeueCount` in the trigger metadata; delete on success; on failure make the message visible
+ * again after visibilityTimeout, or move it to `<queue>-poison` after maxDequeueCount attempts.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvocationContext } from '@azure/functions';
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import type { QueueTriggerSettings } from '../../shared/host-settings.js';
+import type { Logger } from '../../shared/logger.js';
+
+/** How long a received message stays invisible while its invocation runs (the host renews; we pick a long lease). */
+const LEASE_SECONDS = 600;
+
+export type QueueHandler = (entry: unknown, context: InvocationContext) => Promise<unknown>;
+
+export interface MessageResult {
+  messageId: string;
+  payload: unknown;
+  dequeueCount: number;
+  ok: boolean;
+  result?: unknown;
+  error?: unknown;
+  poisoned: boolean;
+}
+
+export interface QueueDriverOptions {
+  queue: QueueClient;
+  poison: QueueClient;
+  settings: QueueTriggerSettings;
+  handler: QueueHandler;
+  functionName: string;
+  logger: Logger;
+  /** Where the InvocationContext's log calls go. */
+  logHandler?: (level: string, ...args: unknown[]) => void;
+  onResult?: (r: MessageResult) => void;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function decodePayload(
+  text: string,
+  encoding: 'base64' | 'none',
+): { ok: true; payload: unknown; decoded: string } | { ok: false; reason: string } {
+  let decoded = text;
+  if (encoding === 'base64') {
+    if (!BASE64.test(text)) return { ok: false, reason: 'The input is not a valid Base-64 string' };
+    decoded = Buffer.from(text, 'base64').toString('utf8');
+  }
+  try {
+    return { ok: true, payload: JSON.parse(decoded) as unknown, decoded };
+  } catch {
+    return { ok: true, payload: decoded, decoded };
+  }
+}
+
+export class QueueDriver {
+  private inFlight = 0;
+  constructor(private readonly o: QueueDriverOptions) {}
+
+  /** One receive + process round; returns how many messages were received. */
+  async pollOnce(): Promise<number> {
+    const batch = await this.o.queue.receiveMessages({
+      numberOfMessages: Math.min(32, this.o.settings.batchSize),
+      visibilityTimeout: LEASE_SECONDS,
+    });
+    const items = batch.receivedMessageItems;
+    this.inFlight += items.length;
+    await Promise.all(items.map((m) => this.handle(m).finally(() => (this.inFlight -= 1))));
+    return items.length;
+  }
+
+  /** Process until the queue holds no message at all (visible or waiting for a retry), or `signal` aborts. */
+  async drain(signal?: AbortSignal, idleWaitMs = 250): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) return;
+      const received = await this.pollOnce();
+      if (received > 0) continue;
+      const props = await this.o.queue.getProperties();
+      if ((props.approximateMessagesCount ?? 0) === 0 && this.inFlight === 0) return;
+      await new Promise((r) => setTimeout(r, idleWaitMs));
+    }
+  }
+
+  private async handle(m: DequeuedMessageItem): Promise<void> {
+    const { settings, logger } = this.o;
+    const decoded = decodePayload(m.messageText, settings.messageEncoding);
+    let result: MessageResult;
+    if (!decoded.ok) {
+      // The host fails such a message before the function runs; it ends in the poison queue.
+      logger.error('queue.undecodable_message', {
+        messageId: m.messageId,
+        reason: decoded.reason,
+        dequeueCount: m.dequeueCount,
+      });
+      result = {
+        messageId: m.messageId,
+        payload: m.messageText,
+        dequeueCount: m.dequeueCount,
+        ok: false,
+        error: new Error(decoded.reason),
+        poisoned: false,
+      };
+    } else {
+      const context = new InvocationContext({
+        invocationId: randomUUID(),
+        functionName: this.o.functionName,
+        logHandler: this.o.logHandler ?? (() => undefined),
+        triggerMetadata: {
+          dequeueCount: m.dequeueCount,
+          id: m.messageId,
+          insertionTime: m.insertedOn.toISOString(),
+          expirationTime: m.expiresOn.toISOString(),
+          nextVisibleTime: m.nextVisibleOn.toISOString(),
+          popReceipt: m.popReceipt,
+          queueTrigger: decoded.decoded,
+        },
+      });
+      try {
+        const value = await this.o.handler(decoded.payload, context);
+        result = {
+          messageId: m.messageId,
+          payload: decoded.payload,
+          dequeueCount: m.dequeueCount,
+          ok: true,
+          result: value,
+          poisoned: false,
+        };
+      } catch (error) {
+        result = {
+          messageId: m.messageId,
+          payload: decoded.payload,
+          dequeueCount: m.dequeueCount,
+          ok: false,
+          error,
+          poisoned: false,
+        };
+      }
+    }
+    if (result.ok) {
+      await this.o.queue.deleteMessage(m.messageId, m.popReceipt);
+    } else if (m.dequeueCount >= settings.maxDequeueCount) {
+      await this.o.poison.createIfNotExists();
+      await this.o.poison.sendMessage(m.messageText);
+      await this.o.queue.deleteMessage(m.messageId, m.popReceipt);
+      result.poisoned = true;
+      logger.error('queue.poisoned', {
+        messageId: m.messageId,
+        dequeueCount: m.dequeueCount,
+        queue: this.o.poison.name,
+      });
+    } else {
+      await this.o.queue.updateMessage(
+        m.messageId,
+        m.popReceipt,
+        undefined,
+        Math.ceil(settings.visibilityTimeoutMs / 1000),
+      );
+    }
+    this.o.onResult?.(result);
+  }
+}
