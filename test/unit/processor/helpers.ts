@@ -103,19 +103,25 @@ export function dlpRecord(): Record<string, unknown> {
   };
 }
 
+/** A source that hands out its pieces asynchronously, one tick apart, like a socket. */
+export async function* asAsync<T>(pieces: Iterable<T>): AsyncGenerator<T> {
+  for (const piece of pieces) {
+    await Promise.resolve();
+    yield piece;
+  }
+}
+
 /** Feed a text body to the parser as bytes, in pieces of the given sizes (cycled). */
-export async function* chunked(
-  body: string | Uint8Array,
-  sizes: readonly number[],
-): AsyncGenerator<Uint8Array> {
+export function chunked(body: string | Uint8Array, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  let at = 0;
+  const pieces: Uint8Array[] = [];
   let i = 0;
-  while (at < bytes.length) {
+  for (let at = 0; at < bytes.length;) {
     const size = Math.max(1, sizes[i++ % sizes.length] ?? 1);
-    yield bytes.subarray(at, at + size);
+    pieces.push(bytes.subarray(at, at + size));
     at += size;
   }
+  return asAsync(pieces);
 }
 
 export async function collect(items: AsyncIterable<ParsedItem>): Promise<ParsedItem[]> {

@@ -10,6 +10,7 @@ const KEY = 'test-hash-key-0123456789';
 const cfg = (style: MaskStyle, enabled = true): MaskConfig => ({ enabled, style, hashKey: KEY });
 const hmac = (v: string) => `hmac-sha256:${createHmac('sha256', KEY).update(v).digest('hex')}`;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk loosely typed audit JSON
 type Obj = Record<string, any>;
 const firstInfo = (r: Obj) => r.PolicyDetails[0].Rules[0].ConditionsMatched.SensitiveInformation[0];
 

@@ -18,6 +18,7 @@ async function* generatedBody(): AsyncGenerator<Uint8Array> {
       const bytes = Buffer.from(pending);
       produced += bytes.length;
       pending = '';
+      await Promise.resolve(); // arrives like network data, one tick at a time
       yield bytes;
     }
   }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MalformedBodyError, parseRecords, type ParsedItem } from '../../../shared/processor/parse.js';
 import { isRetryable } from '../../../shared/errors.js';
-import { chunked, collect, dlpRecord } from './helpers.js';
+import { asAsync, chunked, collect, dlpRecord } from './helpers.js';
 
 const records = [
   dlpRecord(),
@@ -21,19 +21,13 @@ async function parseFailure(source: AsyncIterable<Uint8Array | string>): Promise
   throw new Error('expected the parse to fail');
 }
 
-async function* once(body: string | Uint8Array) {
-  yield typeof body === 'string' ? Buffer.from(body) : body;
-}
+const once = (body: string | Uint8Array) => asAsync([typeof body === 'string' ? Buffer.from(body) : body]);
 
 describe('parseRecords', () => {
   it('yields every element, whole and in order, for the body split at every byte boundary', async () => {
     const bytes = Buffer.from(body);
     for (let cut = 1; cut < bytes.length; cut++) {
-      async function* twoPieces() {
-        yield bytes.subarray(0, cut);
-        yield bytes.subarray(cut);
-      }
-      const items = await collect(parseRecords(twoPieces()));
+      const items = await collect(parseRecords(asAsync([bytes.subarray(0, cut), bytes.subarray(cut)])));
       expect(items.map((i) => (i.kind === 'record' ? i.record : i))).toEqual(records);
     }
   });
@@ -41,11 +35,7 @@ describe('parseRecords', () => {
   it('parses one byte at a time and from text chunks', async () => {
     const bytewise = await collect(parseRecords(chunked(body, [1])));
     expect(bytewise.map((i) => (i.kind === 'record' ? i.record : null))).toEqual(records);
-    async function* text() {
-      yield body.slice(0, 17);
-      yield body.slice(17);
-    }
-    expect((await collect(parseRecords(text()))).length).toBe(3);
+    expect((await collect(parseRecords(asAsync([body.slice(0, 17), body.slice(17)])))).length).toBe(3);
   });
 
   it('property: any chunking of any array of records parses to the same records', async () => {
@@ -68,6 +58,7 @@ describe('parseRecords', () => {
   it('yields a record before the rest of the body has arrived', async () => {
     const seen: string[] = [];
     async function* slow() {
+      await Promise.resolve();
       yield Buffer.from('[{"Id":"first"},');
       seen.push('second chunk requested');
       yield Buffer.from('{"Id":"second"}]');
