@@ -34,6 +34,8 @@ export interface FaultConfig {
   revokeTokensIssuedBefore?: Date;
   /** Only apply faults to these request kinds (default: all API kinds, never the token endpoint). */
   kinds?: ReadonlyArray<RequestKind>;
+  /** Answer 401 to this share of requests whose token is otherwise valid (a token revoked mid-run). */
+  revokedToken?: number;
 }
 
 export type RequestKind =
@@ -117,6 +119,12 @@ export interface StartSimulatorOptions {
   pageSize?: number;
   /** Start subscriptions for every content type of every tenant at start (default true). */
   autoStartSubscriptions?: boolean;
+  /** Content blobs per hour per content type (default: 3–8, from eventsPerHour). */
+  blobsPerHour?: number;
+  /** Share of generated blobs listed late (listableAt 10–120 min after contentCreated); default 0 ('late'/'chaos' scenarios: 0.15). */
+  lateFraction?: number;
+  /** How far beyond 7 days a startTime may reach before AF20055 (default 60, as observed by Beats). */
+  lookbackToleranceMinutes?: number;
 }
 
 export interface Simulator {
@@ -139,4 +147,8 @@ export interface Simulator {
   addLateBlob(tenantId: string, contentType: ContentType, contentCreated: Date, listableAt: Date): BlobTruth;
   stopSubscription(tenantId: string, contentType: ContentType): void;
   close(): Promise<void>;
+  /** A refresh token for the delegated (`refreshToken`) auth mode of the tenant. */
+  issueRefreshToken?(tenantId: string): string;
+  /** The records of one blob as served to a token with ActivityFeed.ReadDlp (ground truth). */
+  blobRecords?(tenantId: string, contentId: string): unknown[] | undefined;
 }
