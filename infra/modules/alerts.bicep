@@ -41,7 +41,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
   location: 'Global'
   tags: tags
   properties: {
-    groupShortName: take('o365alerts', 12)
+    groupShortName: 'o365alerts'
     enabled: true
     emailReceivers: [
       {

@@ -2,8 +2,7 @@
  * The infrastructure checks of tools/bicep/check.ts, run on the real infra/ (must be clean) and on
  * deliberately broken copies written to a temp dir (each check must catch its own kind of breakage).
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,38 +21,19 @@ import {
   type Finding,
 } from '../../tools/bicep/check.js';
 import { SETTINGS, type SettingSpec } from '../../shared/settings.js';
+import { brokenCopies, INFRA, lineOf, type BrokenCopies, type Edit } from './broken-copy.js';
 
-const INFRA = path.resolve(import.meta.dirname, '../../infra');
-let tmpRoot: string;
-let counter = 0;
+let copies: BrokenCopies;
 
 beforeAll(async () => {
-  tmpRoot = await mkdtemp(path.join(tmpdir(), 'bicep-check-'));
+  copies = await brokenCopies();
 });
 
 afterAll(async () => {
-  await rm(tmpRoot, { recursive: true, force: true });
+  await copies.cleanup();
 });
 
-interface Edit {
-  file: string;
-  from: string | RegExp;
-  to: string;
-}
-
-/** Copies infra/ to a temp dir and applies edits; every edit must change the file. */
-async function brokenCopy(...edits: Edit[]): Promise<string> {
-  const dir = path.join(tmpRoot, `case-${++counter}`, 'infra');
-  await cp(INFRA, dir, { recursive: true });
-  for (const e of edits) {
-    const file = path.join(dir, e.file);
-    const before = await readFile(file, 'utf8');
-    const after = before.replace(e.from, e.to);
-    expect(after, `edit of ${e.file} did not apply: ${String(e.from)}`).not.toBe(before);
-    await writeFile(file, after);
-  }
-  return dir;
-}
+const brokenCopy = (...edits: Edit[]): Promise<string> => copies.make(...edits);
 
 function messages(findings: readonly Finding[]): string[] {
   return findings.map(formatFinding);
@@ -117,10 +97,7 @@ describe('check 1: syntax', () => {
       to: "param baseName string = = 'o365audit'",
     });
     const findings = checkSyntax(await loadInfra(dir));
-    const line =
-      (await readFile(path.join(dir, 'main.bicep'), 'utf8'))
-        .split('\n')
-        .findIndex((l) => l.includes('= = ')) + 1;
+    const line = await lineOf(path.join(dir, 'main.bicep'), '= = ');
     expect(findings.map((f) => [f.file, f.row])).toContainEqual(['infra/main.bicep', line]);
   });
 
@@ -164,10 +141,7 @@ describe('check 2: app-setting keys equal shared/settings.ts plus host settings'
     const findings = checkAppSettingKeys(await loadInfra(dir));
     expect(findings).toHaveLength(1);
     expect(findings[0]!.message).toContain('O365_TYPO_SETTING');
-    const line =
-      (await readFile(path.join(dir, 'main.bicep'), 'utf8'))
-        .split('\n')
-        .findIndex((l) => l.includes('O365_TYPO_SETTING')) + 1;
+    const line = await lineOf(path.join(dir, 'main.bicep'), 'O365_TYPO_SETTING');
     expect([findings[0]!.row, findings[0]!.column]).toEqual([line, 3]);
   });
 

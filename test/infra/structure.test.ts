@@ -1,0 +1,175 @@
+/**
+ * Check 6 (tools/bicep/structure.ts) on the real infra/ and on broken copies, plus the azd project
+ * file that points at it.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkStructure, formatFinding, loadInfra, REQUIRED_ROLES } from '../../tools/bicep/check.js';
+import { brokenCopies, INFRA, type BrokenCopies, type Edit } from './broken-copy.js';
+
+let copies: BrokenCopies;
+
+beforeAll(async () => {
+  copies = await brokenCopies();
+});
+
+afterAll(async () => {
+  await copies.cleanup();
+});
+
+async function structureOf(...edits: Edit[]): Promise<string[]> {
+  const dir = edits.length === 0 ? INFRA : await copies.make(...edits);
+  return checkStructure(await loadInfra(dir)).map(formatFinding);
+}
+
+describe('check 6: resource structure', () => {
+  it('is clean on the real infra', async () => {
+    expect(await structureOf()).toEqual([]);
+  });
+
+  it('reports shared-key access turned back on', async () => {
+    expect(
+      await structureOf({
+        file: 'modules/storage.bicep',
+        from: 'allowSharedKeyAccess: false',
+        to: 'allowSharedKeyAccess: true',
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^infra\/modules\/storage\.bicep:\d+:\d+: \[structure\] Microsoft\.Storage\/storageAccounts storage: properties\.allowSharedKeyAccess must be false, found `true`$/,
+      ),
+    ]);
+  });
+
+  it('reports a removed TLS floor', async () => {
+    expect(
+      await structureOf({ file: 'modules/storage.bicep', from: "    minimumTlsVersion: 'TLS1_2'\n", to: '' }),
+    ).toEqual([expect.stringContaining('properties.minimumTlsVersion is missing')]);
+  });
+
+  it('reports a runtime other than node 22', async () => {
+    expect(
+      await structureOf({ file: 'modules/functionapp.bicep', from: "version: '22'", to: "version: '20'" }),
+    ).toEqual([
+      expect.stringContaining("properties.functionAppConfig.runtime.version must be '22', found `'20'`"),
+    ]);
+  });
+
+  it('reports a hard-coded instance count instead of a parameter', async () => {
+    expect(
+      await structureOf({
+        file: 'modules/functionapp.bicep',
+        from: 'maximumInstanceCount: maximumInstanceCount',
+        to: 'maximumInstanceCount: 100',
+      }),
+    ).toEqual([
+      expect.stringContaining('scaleAndConcurrency.maximumInstanceCount must be a parameter, found `100`'),
+    ]);
+  });
+
+  it('reports a non-Flex plan', async () => {
+    expect(
+      await structureOf({ file: 'modules/functionapp.bicep', from: "name: 'FC1'", to: "name: 'Y1'" }),
+    ).toEqual([expect.stringContaining("sku.name must be 'FC1'")]);
+  });
+
+  it('reports Key Vault without purge protection and App Insights with local auth', async () => {
+    expect(
+      await structureOf(
+        {
+          file: 'modules/keyvault.bicep',
+          from: 'enablePurgeProtection: true',
+          to: 'enablePurgeProtection: false',
+        },
+        { file: 'modules/monitoring.bicep', from: 'DisableLocalAuth: true', to: 'DisableLocalAuth: false' },
+      ),
+    ).toEqual([
+      expect.stringContaining('properties.enablePurgeProtection must be true'),
+      expect.stringContaining('properties.DisableLocalAuth must be true'),
+    ]);
+  });
+
+  it('reports a role assignment with the wrong principal type', async () => {
+    const found = await structureOf({
+      file: 'modules/rbac.bicep',
+      from: "principalType: 'ServicePrincipal'",
+      to: "principalType: 'User'",
+    });
+    expect(found).toEqual([
+      expect.stringContaining(
+        "roleAssignments blobOwner: properties.principalType must be 'ServicePrincipal', found `'User'`",
+      ),
+    ]);
+  });
+
+  it('reports a role assignment named without guid(scope, principal, role)', async () => {
+    const found = await structureOf({
+      file: 'modules/rbac.bicep',
+      from: 'name: guid(storage.id, principalId, roles.storageQueueDataContributor)',
+      to: 'name: guid(storage.id, principalId)',
+    });
+    expect(found).toEqual([
+      expect.stringContaining(
+        'role assignment queueContributor: name must be guid(scope id, principalId, roleDefinitionId)',
+      ),
+    ]);
+  });
+
+  it('reports a missing role and a role the app does not need', async () => {
+    const found = await structureOf({
+      file: 'modules/rbac.bicep',
+      from: "storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'",
+      to: "storageTableDataContributor: '17d1049b-9a84-46fb-8f53-869881c3d3ab'", // Storage Account Contributor
+    });
+    expect(found).toEqual([
+      expect.stringContaining(
+        'role assignment tableContributor: role 17d1049b-9a84-46fb-8f53-869881c3d3ab is not one the app needs',
+      ),
+      expect.stringContaining('Storage Table Data Contributor must be assigned exactly once, found 0'),
+    ]);
+  });
+
+  it('reports a role scoped to the wrong resource', async () => {
+    const found = await structureOf({
+      file: 'modules/rbac.bicep',
+      from: 'scope: vault\n',
+      to: 'scope: storage\n',
+    });
+    expect(found).toEqual([
+      expect.stringContaining('Key Vault Secrets User must be scoped to the Microsoft.KeyVault/vaults'),
+    ]);
+  });
+
+  it('knows the five roles of the design', () => {
+    expect(REQUIRED_ROLES.map((r) => r.role)).toEqual([
+      'Storage Blob Data Owner',
+      'Storage Queue Data Contributor',
+      'Storage Table Data Contributor',
+      'Key Vault Secrets User',
+      'Monitoring Metrics Publisher',
+    ]);
+  });
+});
+
+describe('azure.yaml', () => {
+  it('deploys service api as a TypeScript function app from the project root with infra/', async () => {
+    const yaml = await readFile(path.resolve(INFRA, '../azure.yaml'), 'utf8');
+    const lines = yaml.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'infra:',
+        '  provider: bicep',
+        '  path: infra',
+        '  module: main',
+        'services:',
+        '  api:',
+        '    project: .',
+        '    language: ts',
+        '    host: function',
+      ]),
+    );
+    // azd finds the app by its azd-service-name tag, which main.bicep must set.
+    expect(await readFile(path.join(INFRA, 'main.bicep'), 'utf8')).toContain("'azd-service-name': 'api'");
+  });
+});
