@@ -1,8 +1,11 @@
 /** GET /api/content?contentType&startTime&endTime: what the API lists for one window. */
-import { app } from '@azure/functions';
+import azureFunctions from '@azure/functions';
 import { listContent, parseWindowArgs, requireContentType } from '../shared/ops/admin.js';
 import { json, adminRoute } from './_http.js';
 import { sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { app } = azureFunctions;
 
 export const makeContentHandler = (provider: RuntimeProvider) =>
   adminRoute(provider, async (rt, request) => {

@@ -1,9 +1,13 @@
 /** Timer trigger: lists new content for every content type and enqueues it. */
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import azureFunctions from '@azure/functions';
+import type { InvocationContext, Timer } from '@azure/functions';
 import { runEnumeration, type RunSummary } from '../shared/enumerator/enumerate.js';
 import { PipelineError } from '../shared/errors.js';
 import { enumeratorSettings } from '../shared/runtime.js';
 import { forInvocation, sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { app } = azureFunctions;
 
 export function makeEnumerateHandler(provider: RuntimeProvider) {
   return async (timer: Timer, context: InvocationContext): Promise<RunSummary> => {

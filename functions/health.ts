@@ -1,7 +1,10 @@
 /** GET /api/health: the app is loaded and its configuration is valid (no API call). */
-import { app } from '@azure/functions';
+import azureFunctions from '@azure/functions';
 import { json, adminRoute } from './_http.js';
 import { sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { app } = azureFunctions;
 
 export const makeHealthHandler = (provider: RuntimeProvider) =>
   adminRoute(provider, (rt) =>

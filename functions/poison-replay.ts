@@ -1,10 +1,13 @@
 /** POST /api/poison/replay {"max": N}: move poison messages back to the content queue. */
-import { app } from '@azure/functions';
+import azureFunctions from '@azure/functions';
 import { z } from 'zod';
 import { InvalidInputError } from '../shared/errors.js';
 import { replayPoison } from '../shared/ops/admin.js';
 import { json, readJsonObject, adminRoute } from './_http.js';
 import { sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { app } = azureFunctions;
 
 const body = z.strictObject({ max: z.int().min(1).max(10_000).optional() });
 

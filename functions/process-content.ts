@@ -1,7 +1,11 @@
 /** Queue trigger: turns one content blob into filtered, masked, normalized events in blob storage. */
-import { app, type InvocationContext } from '@azure/functions';
+import azureFunctions from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 import { processContentMessage, type ProcessOutcome } from '../shared/processor/process-content.js';
 import { forInvocation, sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { app } = azureFunctions;
 
 export function makeProcessHandler(provider: RuntimeProvider) {
   return async (queueEntry: unknown, context: InvocationContext): Promise<ProcessOutcome> => {

@@ -1,10 +1,14 @@
 /** GET /api/subscriptions; POST /api/subscriptions/{contentType}/start|stop. */
-import { app, type HttpRequest } from '@azure/functions';
+import azureFunctions from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { InvalidInputError } from '../shared/errors.js';
 import { requireContentType, startSubscription, stopSubscription } from '../shared/ops/admin.js';
 import { json, readJsonObject, adminRoute } from './_http.js';
 import { sharedRuntime, type RuntimeProvider } from './_runtime.js';
+
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { app } = azureFunctions;
 
 const startBody = z.strictObject({
   webhook: z

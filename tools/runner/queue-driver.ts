@@ -5,15 +5,18 @@
  * again after visibilityTimeout, or move it to `<queue>-poison` after maxDequeueCount attempts.
  */
 import { randomUUID } from 'node:crypto';
-import { InvocationContext } from '@azure/functions';
+import azureFunctions, { type InvocationContext as InvocationContextType } from '@azure/functions';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { QueueTriggerSettings } from '../../shared/host-settings.js';
 import type { Logger } from '../../shared/logger.js';
 
+// @azure/functions is CommonJS; Node's ESM loader only sees its default export.
+const { InvocationContext } = azureFunctions;
+
 /** How long a received message stays invisible while its invocation runs (the host renews; we pick a long lease). */
 const LEASE_SECONDS = 600;
 
-export type QueueHandler = (entry: unknown, context: InvocationContext) => Promise<unknown>;
+export type QueueHandler = (entry: unknown, context: InvocationContextType) => Promise<unknown>;
 
 export interface MessageResult {
   messageId: string;

@@ -90,7 +90,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const enumerate = makeEnumerateHandler(() => rt);
   const processHandler = makeProcessHandler(() => rt);
   const contextLog = (level: string, ...args: unknown[]) => logSink(level, args.map(String).join(' '));
-  const { InvocationContext } = await import('@azure/functions');
+  const { InvocationContext } = (await import('@azure/functions')).default;
   const schedule = parseSchedule(rt.config.enumerateSchedule);
 
   const runEnumeration = async () => {
