@@ -57,10 +57,7 @@ function makeCert(spec: CertSpec): forge.pki.Certificate {
   if (spec.altNames) extensions.push({ name: 'subjectAltName', altNames: spec.altNames });
   extensions.push({ name: 'subjectKeyIdentifier' });
   cert.setExtensions(extensions);
-  cert.sign(
-    forge.pki.privateKeyFromPem(spec.signerKeyPem),
-    forge.md.sha256.create(),
-  );
+  cert.sign(forge.pki.privateKeyFromPem(spec.signerKeyPem), forge.md.sha256.create());
   return cert;
 }
 
