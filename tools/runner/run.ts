@@ -13,6 +13,7 @@ import { collectStatus, formatStatus } from '../../shared/ops/status.js';
 import type { ProcessOutcome } from '../../shared/processor/process-content.js';
 import { createRuntime, ensureStorage, type Runtime } from '../../shared/runtime.js';
 import { prepareLocalEnvironment, type PrepareOptions } from './environment.js';
+import { applyChaos } from './chaos.js';
 import { parseSchedule } from './ncrontab.js';
 import { RunStats } from './progress.js';
 import { QueueDriver } from './queue-driver.js';
@@ -80,7 +81,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   let rt: Runtime;
   try {
     const logger: Logger = createLogger((level, line) => logSink(level, line), {}, 'info');
-    rt = createRuntime({ env: local.env, extraCaPem: local.extraCaPem, logger });
+    rt = applyChaos(createRuntime({ env: local.env, extraCaPem: local.extraCaPem, logger }), local.env);
     await ensureStorage(rt);
   } catch (err) {
     await local.close();
