@@ -1,9 +1,10 @@
 // Log alerts (Microsoft.Insights/scheduledQueryRules) on the app's Application Insights data, and an
 // optional e-mail action group. Why log alerts rather than storage metrics: the storage account's
 // QueueMessageCount metric is per account (no per-queue dimension) and is emitted about once an
-// hour, so it can neither isolate the poison queue nor alert in time. The Functions host logs a
-// warning each time it moves a message to "<queue>-poison" ("Message has reached MaxDequeueCount
-// of N. Moving message to queue '<queue>-poison'."), which is per queue and immediate.
+// hour, so it can neither isolate the poison queue nor alert in time. The processor logs an error
+// on a message's last attempt and the Functions host logs a warning when it moves the message to
+// "<queue>-poison" ("Message has reached MaxDequeueCount of N. Moving message to queue '…'."):
+// both are per message and immediate.
 // See docs/deploy.md "Alerts" for what each alert means and what to do.
 
 @description('Prefix of the alert rule names.')
@@ -55,12 +56,15 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(a
 
 var actionGroups = empty(alertEmail) ? [] : [actionGroup.id]
 
-// The host's poison-move warning. `has` matches whole terms, so the queue name is checked with
-// `contains`.
+// Two signals of the same event, either is enough: the processor's own error line on the last
+// attempt (`content.attempt_failed` with `"lastAttempt":true`, JSON logged as the trace message)
+// and the host's warning when it moves the message. `has` matches whole terms only, so names with
+// punctuation are matched with `contains`.
 var poisonQuery = format(
   '''
-traces
-| where message has "MaxDequeueCount" and message contains "{0}"
+union isfuzzy=true
+  (traces | where message has "MaxDequeueCount" and message contains "{0}"),
+  (traces | where message contains "content.attempt_failed" and message contains "\"lastAttempt\":true")
 ''',
   poisonQueueName
 )
@@ -71,17 +75,19 @@ requests
 | project timestamp, operation_Name, resultCode, id
 '''
 
-// The enumerator emits one `enumerate.summary` event per run with a numeric `lagMinutes` field
-// (now minus the oldest checkpoint's listedThrough). Accept it as a custom event (measurement or
-// dimension) or as a structured trace, whichever way the logger ships it.
+// The enumerator logs one `enumerate.summary` line per run with a numeric `lagMinutes` field (the
+// largest lag over the content types). The product logger writes JSON lines, which arrive as the
+// trace message; a custom event of the same name is accepted too.
 var lagQuery = '''
 union isfuzzy=true
   (customEvents
     | where name == "enumerate.summary"
     | extend lagMinutes = todouble(coalesce(customMeasurements["lagMinutes"], customDimensions["lagMinutes"]))),
   (traces
-    | where message has "enumerate.summary"
-    | extend lagMinutes = todouble(coalesce(customDimensions["lagMinutes"], parse_json(message)["lagMinutes"])))
+    | where message contains "enumerate.summary"
+    | extend j = parse_json(message)
+    | where tostring(j["event"]) == "enumerate.summary"
+    | extend lagMinutes = todouble(coalesce(customDimensions["lagMinutes"], j["lagMinutes"])))
 | where isnotnull(lagMinutes)
 | summarize maxLagMinutes = max(lagMinutes) by bin(timestamp, 5m)
 '''
@@ -89,7 +95,7 @@ union isfuzzy=true
 var silenceQuery = '''
 union isfuzzy=true
   (customEvents | where name == "enumerate.summary"),
-  (traces | where message has "enumerate.summary")
+  (traces | where message contains "enumerate.summary")
 '''
 
 resource poisonAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {

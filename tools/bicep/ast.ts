@@ -89,7 +89,12 @@ export async function loadInfra(infraDir: string): Promise<BicepFile[]> {
 // Tree helpers
 // ---------------------------------------------------------------------------------------------
 
-export function at(check: CheckName, file: BicepFile, node: Node | null, message: string): Finding {
+export function at(
+  check: CheckName,
+  file: Pick<BicepFile, 'display'>,
+  node: Node | null,
+  message: string,
+): Finding {
   const p = node?.startPosition ?? { row: 0, column: 0 };
   return { check, file: file.display, row: p.row + 1, column: p.column + 1, message };
 }

@@ -137,7 +137,7 @@ export function checkNoSecrets(
   }
 
   if (parametersJson) {
-    const pf = { display: parametersJson.display } as BicepFile;
+    const pf = { display: parametersJson.display };
     let parsed: unknown;
     try {
       parsed = JSON.parse(parametersJson.text);
