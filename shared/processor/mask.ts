@@ -8,7 +8,8 @@
  * value; `Value` (and any other string member) is a context excerpt around it. Those strings are
  * then hunted everywhere else in the record: every string value at any depth (subject, file names,
  * ObjectId, Location, DocumentProperties, ExceptionInfo as object or JSON text, ...). Keys are not
- * values and are left alone; numbers and booleans (counts, confidences, ResultsTruncated) too.
+ * values and are left alone; so are booleans and short numbers (counts, confidences,
+ * ResultsTruncated). A number of 8+ digits that holds a detected value is replaced by its token.
  *
  * Matching is case-insensitive and tolerant of spacing: for mostly-digit values (card, account,
  * ID numbers) separators are ignored, so "4111 1111 1111 1111", "4111-1111-1111-1111" and
@@ -161,17 +162,31 @@ class Masker {
   /** Replace every occurrence of a needle inside free text. */
   private maskText(s: string): string {
     if (this.search === undefined) return s;
+    let text = s;
     const parsed = parseJsonText(s);
     if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
+      // JSON sent as text: mask its string values structurally (escapes such as \u0034 hide a
+      // value from a text search), then still search the text for values held as JSON numbers.
       const before = this.count;
       const masked = this.copy(parsed);
-      return this.count === before ? s : JSON.stringify(masked);
+      if (this.count !== before) text = JSON.stringify(masked);
     }
-    return s.replace(this.search, (hit) => {
+    return text.replace(this.search, (hit) => {
       const needle = this.needles.find((n) => n.exact.test(hit));
       this.count++;
       return needle?.kind === 'matched' ? this.maskMatched(needle.text) : REDACTED;
     });
+  }
+
+  /**
+   * A long number (8+ digits: never a count or confidence) that holds a detected value, e.g. a
+   * card number serialised as a JSON number, becomes the mask token, a string.
+   */
+  private maskNumber(n: number): Json {
+    if (this.search === undefined || !Number.isInteger(n) || Math.abs(n) < 10_000_000) return n;
+    const text = String(n);
+    const masked = this.maskText(text);
+    return masked === text ? n : masked;
   }
 
   private maskDetectedItem(item: JsonObject): JsonObject {
@@ -189,6 +204,7 @@ class Masker {
 
   copy(value: Json): Json {
     if (typeof value === 'string') return this.maskText(value);
+    if (typeof value === 'number') return this.maskNumber(value);
     if (Array.isArray(value)) return value.map((v) => this.copy(v));
     if (!isObject(value)) return value;
     const out: JsonObject = {};

@@ -119,8 +119,12 @@ describe('maskFindings on the reference DLP record', () => {
       note: 'card \u0034111 1111 1111 1111',
       nested: JSON.stringify({ x: '5500000000000004' }),
     });
+    record.Numbers = '{"card": 4111111111111111, "list": [5500000000000004]}';
+    record.CardAsNumber = 4111111111111111;
+    record.FileSize = 18823;
     const { record: out } = maskFindings(record, cfg('redact'));
     expect(JSON.stringify(out)).not.toMatch(/4111|5500/);
+    expect([out.CardAsNumber, out.FileSize]).toEqual([REDACTED, 18823]);
   });
 
   it('is idempotent and never mutates its input', () => {
