@@ -198,6 +198,10 @@ param alertFailureThreshold int = 5
 @description('Enumerator lag (minutes) above which the lag alert fires.')
 param alertLagThresholdMinutes int = 120
 
+@description('Minutes without an enumerate.summary line before the enumerator counts as silent; keep it above the timer interval.')
+@allowed([30, 60, 120, 360, 1440])
+param alertSilenceMinutes int = 30
+
 // ---------------------------------------------------------------------------------------------
 // Names
 // ---------------------------------------------------------------------------------------------
@@ -363,6 +367,7 @@ module alerts 'modules/alerts.bicep' = {
     alertEmail: alertEmail
     failureThreshold: alertFailureThreshold
     lagThresholdMinutes: alertLagThresholdMinutes
+    silenceMinutes: alertSilenceMinutes
   }
 }
 

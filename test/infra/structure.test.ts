@@ -141,6 +141,22 @@ describe('check 6: resource structure', () => {
     ]);
   });
 
+  it('reports a module parameter that does not exist and a required one not passed', async () => {
+    const found = await structureOf({
+      file: 'main.bicep',
+      from: '    instanceMemoryMB: instanceMemoryMB\n',
+      to: '    instanceMemoryMb: instanceMemoryMB\n',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^infra\/main\.bicep:\d+:5: \[structure\] module functionApp: infra\/modules\/functionapp\.bicep has no parameter instanceMemoryMb$/,
+      ),
+      expect.stringContaining(
+        'module functionApp: required parameter instanceMemoryMB of infra/modules/functionapp.bicep is not passed',
+      ),
+    ]);
+  });
+
   it('knows the five roles of the design', () => {
     expect(REQUIRED_ROLES.map((r) => r.role)).toEqual([
       'Storage Blob Data Owner',

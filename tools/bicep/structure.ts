@@ -1,8 +1,10 @@
 /**
  * Check 6: the security- and platform-relevant shape of the resources, read from the syntax tree:
  * the Flex Consumption plan and app, the storage account's hardening, the Key Vault's protection,
- * App Insights without local auth, and exactly the five role assignments the app needs.
+ * App Insights without local auth, exactly the five role assignments the app needs, and module
+ * calls that match the modules' parameters.
  */
+import path from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import {
   at,
@@ -230,8 +232,64 @@ function checkRoleAssignments(all: Resource[], out: Finding[]): void {
   }
 }
 
+/**
+ * Module calls pass only parameters the module declares and every parameter it requires: what the
+ * Bicep compiler would catch (BCP035/BCP037), which tree-sitter alone does not.
+ */
+function checkModuleWiring(files: readonly BicepFile[], out: Finding[]): void {
+  for (const f of files) {
+    for (const m of descendants(f.tree.rootNode, 'module_declaration')) {
+      const target = stringLiteral(named(m)[1]);
+      const symbol = named(m)[0]?.text ?? '';
+      const targetFile = target
+        ? files.find((x) => x.path === path.resolve(path.dirname(f.path), target))
+        : undefined;
+      if (!targetFile) {
+        out.push(
+          at(
+            'structure',
+            f,
+            m,
+            `module ${symbol}: ${target ?? '(dynamic path)'} is not a .bicep file under infra/`,
+          ),
+        );
+        continue;
+      }
+      const body = bodyObject(m);
+      const paramsNode = body ? valueAt(body, 'params') : undefined;
+      const given = paramsNode?.type === 'object' ? properties(paramsNode) : [];
+      const declared = [...declarations(targetFile).values()].filter((d) => d.kind === 'param');
+      for (const p of given) {
+        if (!declared.some((d) => d.name === p.key)) {
+          out.push(
+            at(
+              'structure',
+              f,
+              p.keyNode,
+              `module ${symbol}: ${targetFile.display} has no parameter ${p.key ?? p.keyNode.text}`,
+            ),
+          );
+        }
+      }
+      for (const d of declared) {
+        if (!d.value && !given.some((p) => p.key === d.name)) {
+          out.push(
+            at(
+              'structure',
+              f,
+              m,
+              `module ${symbol}: required parameter ${d.name} of ${targetFile.display} is not passed`,
+            ),
+          );
+        }
+      }
+    }
+  }
+}
+
 export function checkStructure(files: readonly BicepFile[]): Finding[] {
   const out: Finding[] = [];
+  checkModuleWiring(files, out);
   const all = resources(files);
   const plan = single(files, all, 'Microsoft.Web/serverfarms', out);
   if (plan)
