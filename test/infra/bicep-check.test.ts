@@ -145,6 +145,17 @@ describe('check 2: app-setting keys equal shared/settings.ts plus host settings'
     expect([findings[0]!.row, findings[0]!.column]).toEqual([line, 3]);
   });
 
+  it('reports a computed key, which cannot be checked', async () => {
+    const dir = await brokenCopy({
+      file: 'main.bicep',
+      from: '  NO_PROXY: noProxy\n',
+      to: "  NO_PROXY: noProxy\n  '${baseName}_EXTRA': 'x'\n",
+    });
+    expect(checkAppSettingKeys(await loadInfra(dir)).map((f) => f.message)).toEqual([
+      "app setting key '${baseName}_EXTRA' is computed; use a plain name",
+    ]);
+  });
+
   it('reports a setting added to the code catalogue but not to the Bicep', async () => {
     const files = await loadInfra(INFRA);
     const extended: SettingSpec[] = [...SETTINGS, { key: 'O365_NEW_KNOB', default: '1', description: 'new' }];

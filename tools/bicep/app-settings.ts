@@ -34,6 +34,8 @@ export interface AppSettingsObject {
   file: BicepFile;
   object: Node;
   settings: AppSetting[];
+  /** Keys that are not plain names (interpolated): they cannot be checked, so they are reported. */
+  dynamicKeys: Node[];
 }
 
 function isAppSettingsResource(decl: Node): Node | undefined {
@@ -108,11 +110,15 @@ export function findAppSettings(files: readonly BicepFile[]): AppSettingsObject 
   if (typeof resolved === 'string')
     return at('appsettings', file, props, `cannot resolve the appsettings object: ${resolved}`);
   const settings: AppSetting[] = [];
+  const dynamicKeys: Node[] = [];
   for (const p of properties(resolved.object)) {
-    if (p.key === undefined) continue;
+    if (p.key === undefined) {
+      dynamicKeys.push(p.keyNode);
+      continue;
+    }
     settings.push({ key: p.key, keyNode: p.keyNode, value: p.value });
   }
-  return { file: resolved.file, object: resolved.object, settings };
+  return { file: resolved.file, object: resolved.object, settings, dynamicKeys };
 }
 
 export function isFinding(x: AppSettingsObject | Finding): x is Finding {

@@ -78,6 +78,9 @@ export function checkAppSettingKeys(
   const out: Finding[] = [];
   const expected = expectedAppSettingKeys(settings);
   const seen = new Set<string>();
+  for (const k of found.dynamicKeys) {
+    out.push(at('appsettings', found.file, k, `app setting key ${k.text} is computed; use a plain name`));
+  }
   for (const s of found.settings) {
     if (seen.has(s.key)) out.push(at('appsettings', found.file, s.keyNode, `duplicate app setting ${s.key}`));
     seen.add(s.key);
