@@ -16,7 +16,7 @@ const firstInfo = (r: Obj) => r.PolicyDetails[0].Rules[0].ConditionsMatched.Sens
 
 describe('maskFindings on the reference DLP record', () => {
   it('redact: masks DetectedValues and every other occurrence, keeps the rest', () => {
-    const input = deepFreeze(dlpRecord());
+    const input = deepFreeze<Obj>(dlpRecord());
     const { record, maskedValues } = maskFindings(input, cfg('redact'));
     const info = firstInfo(record);
     expect(info.SensitiveInformationDetections).toEqual({
@@ -44,7 +44,7 @@ describe('maskFindings on the reference DLP record', () => {
   });
 
   it('partial: keeps the last 4 of the matched value whatever its separators; context fully redacted', () => {
-    const { record } = maskFindings(dlpRecord(), cfg('partial'));
+    const { record } = maskFindings<Obj>(dlpRecord(), cfg('partial'));
     const values = firstInfo(record).SensitiveInformationDetections.DetectedValues;
     expect(values).toEqual([
       { Name: '************1111', Value: REDACTED },
@@ -57,16 +57,16 @@ describe('maskFindings on the reference DLP record', () => {
   });
 
   it('hash: equal values (any spacing) hash alike, with the configured key', () => {
-    const { record } = maskFindings(dlpRecord(), cfg('hash'));
+    const { record } = maskFindings<Obj>(dlpRecord(), cfg('hash'));
     const values = firstInfo(record).SensitiveInformationDetections.DetectedValues;
     expect(values[0].Name).toBe(hmac('4111111111111111'));
     expect(values[1].Name).toBe(hmac('5500000000000004'));
     expect(record.ExchangeMetaData.Subject).toBe(`Payment details ${hmac('4111111111111111')}`);
-    expect(() => maskFindings(dlpRecord(), { enabled: true, style: 'hash' })).toThrow(ConfigError);
+    expect(() => maskFindings<Obj>(dlpRecord(), { enabled: true, style: 'hash' })).toThrow(ConfigError);
   });
 
   it('masks Endpoint DLP detections, ExceptionInfo objects, DocumentProperties and locations', () => {
-    const record = {
+    const record: Obj = {
       Id: 'e',
       EndpointMetaData: {
         DeviceName: 'laptop-1',
@@ -128,7 +128,7 @@ describe('maskFindings on the reference DLP record', () => {
   });
 
   it('is idempotent and never mutates its input', () => {
-    const input = deepFreeze(dlpRecord());
+    const input = deepFreeze<Obj>(dlpRecord());
     const snapshot = structuredClone(input);
     for (const style of ['redact', 'partial', 'hash'] as const) {
       const once = maskFindings(input, cfg(style));
@@ -150,7 +150,7 @@ describe('maskFindings on the reference DLP record', () => {
   });
 
   it('does not hunt very short detected values elsewhere, but masks them where detected', () => {
-    const record = {
+    const record: Obj = {
       ObjectId: 'abc and more abc',
       X: { SensitiveInformationDetections: { DetectedValues: [{ Name: 'abc', Value: 'ab' }] } },
     };
@@ -215,7 +215,9 @@ const plan = fc.record({
   style: fc.constantFrom<MaskStyle>('redact', 'partial', 'hash'),
 });
 
-function buildRecord(p: fc.Infer<typeof plan>): { record: Obj; secrets: string[] } {
+type Plan = typeof plan extends fc.Arbitrary<infer T> ? T : never;
+
+function buildRecord(p: Plan): { record: Obj; secrets: string[] } {
   const texts = new Map<Target, string[]>(TARGETS.map((t) => [t, []]));
   const secrets: string[] = [];
   const infos = p.values.map((v, i) => {
@@ -339,11 +341,11 @@ describe('maskFindings properties', () => {
           .replace(/[\s-]/g, '')
           .match(/.{1,4}/g)!
           .join(sep);
-        const a = maskFindings(
+        const a = maskFindings<Obj>(
           { X: { SensitiveInformationDetections: { DetectedValues: [{ Name: v }] } } },
           cfg('hash'),
         );
-        const b = maskFindings(
+        const b = maskFindings<Obj>(
           {
             S: `x ${respaced} y`,
             X: { SensitiveInformationDetections: { DetectedValues: [{ Name: respaced }] } },
