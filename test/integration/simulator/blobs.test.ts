@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../../shared/clock.js';
 import { CONTENT_TYPES, type ContentType } from '../../../shared/content-types.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
-import { client } from './helpers.js';
+import { client, type Json } from './helpers.js';
 
 const T0 = new Date('2026-09-01T00:00:00Z');
 const HOUR = 3600_000;
@@ -14,18 +14,18 @@ describe('content blobs', () => {
   let http: ReturnType<typeof client>;
   let tenantId: string;
   const clock = new FrozenClock(T0);
-  const records = new Map<ContentType, any[]>();
+  const records = new Map<ContentType, Json[]>();
   beforeAll(async () => {
     sim = await startSimulator({ seed: 42, clock, hours: 72, eventsPerHour: 80 });
     http = client(sim);
     tenantId = sim.tenants[0]!.tenantId;
     const token = await http.token();
     for (const ct of CONTENT_TYPES) {
-      const all: any[] = [];
+      const all: Json[] = [];
       for (const b of sim.blobs(tenantId, ct, new Date(T0.getTime() - 24 * HOUR), T0)) {
         const res = await http.call('GET', `${b.contentUri}?PublisherIdentifier=${tenantId}`, { token });
         expect(res.status).toBe(200);
-        all.push(...res.json.map((r: any) => ({ ...r, __contentId: b.contentId })));
+        all.push(...res.json.map((r: Json) => ({ ...r, __contentId: b.contentId })));
       }
       records.set(ct, all);
     }
@@ -43,7 +43,7 @@ describe('content blobs', () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.json).toEqual(sim.blobRecords(tenantId, blob.contentId));
     expect(res.json).toHaveLength(blob.recordCount);
-    expect([...new Set(res.json.map((r: any) => r.Id))]).toEqual(blob.eventIds);
+    expect([...new Set(res.json.map((r: Json) => r.Id))]).toEqual(blob.eventIds);
     for (const ct of CONTENT_TYPES) {
       const served = new Set(records.get(ct)!.map((r) => r.Id as string));
       const truth = new Set(
@@ -167,7 +167,7 @@ describe('content blobs', () => {
     expect(air.length).toBeGreaterThan(0);
     for (const r of air) {
       expect(r.Actions[0].Entities.length).toBeGreaterThan(0);
-      expect(JSON.parse(r.Data).Entities.map((e: any) => e.Type)).toEqual([
+      expect(JSON.parse(r.Data).Entities.map((e: Json) => e.Type)).toEqual([
         'mailbox',
         'mailMessage',
         'url',
@@ -203,10 +203,10 @@ describe('content blobs', () => {
     const ssn = /\b\d{3}-\d{2}-\d{4}\b/;
     for (const r of dlp) {
       expect(r.SensitiveInfoDetectionIsIncluded).toBe(true);
-      const values = r.PolicyDetails.flatMap((p: any) =>
-        p.Rules.flatMap((ru: any) =>
+      const values = r.PolicyDetails.flatMap((p: Json) =>
+        p.Rules.flatMap((ru: Json) =>
           ru.ConditionsMatched.SensitiveInformation.flatMap(
-            (si: any) => si.SensitiveInformationDetections.DetectedValues,
+            (si: Json) => si.SensitiveInformationDetections.DetectedValues,
           ),
         ),
       );

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../../shared/clock.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
-import { apiTime, client, feedPath } from './helpers.js';
+import { apiTime, client, feedPath, type Json } from './helpers.js';
 
 const T0 = new Date('2026-07-15T10:30:00Z');
 const HOUR = 3600_000;
@@ -97,8 +97,8 @@ describe('content listing', () => {
     expect(withEnd).toEqual(sorted);
   });
 
-  async function collect(query: Record<string, string>): Promise<any[]> {
-    const items: any[] = [];
+  async function collect(query: Record<string, string>): Promise<Json[]> {
+    const items: Json[] = [];
     let res = await content(query);
     expect(res.status).toBe(200);
     items.push(...res.json);

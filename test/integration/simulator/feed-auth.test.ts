@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../../shared/clock.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
-import { apiTime, client, feedPath } from './helpers.js';
+import { apiTime, client, feedPath, type Json } from './helpers.js';
 
 const T0 = new Date('2026-03-10T12:00:00Z');
 
@@ -92,17 +92,17 @@ describe('feed authorization', () => {
       { token: await http.token() },
     );
     const uri = `${items.json[0].contentUri}?PublisherIdentifier=${t.tenantId}`;
-    const detections = (records: any[]) =>
+    const detections = (records: Json[]) =>
       records.flatMap((r) =>
-        r.PolicyDetails.flatMap((p: any) =>
-          p.Rules.flatMap((ru: any) => ru.ConditionsMatched.SensitiveInformation),
+        r.PolicyDetails.flatMap((p: Json) =>
+          p.Rules.flatMap((ru: Json) => ru.ConditionsMatched.SensitiveInformation),
         ),
       );
 
     const full = await http.call('GET', uri, { token: await http.token() });
-    expect(full.json.every((r: any) => r.SensitiveInfoDetectionIsIncluded === true)).toBe(true);
+    expect(full.json.every((r: Json) => r.SensitiveInfoDetectionIsIncluded === true)).toBe(true);
     expect(
-      detections(full.json).every((si: any) => si.SensitiveInformationDetections.DetectedValues.length > 0),
+      detections(full.json).every((si: Json) => si.SensitiveInformationDetections.DetectedValues.length > 0),
     ).toBe(true);
 
     t.roles = ['ActivityFeed.Read'];
@@ -110,11 +110,13 @@ describe('feed authorization', () => {
       const stripped = await http.call('GET', uri, { token: await http.token() });
       expect(stripped.status).toBe(200);
       expect(stripped.json).toHaveLength(full.json.length);
-      expect(stripped.json.every((r: any) => r.SensitiveInfoDetectionIsIncluded === false)).toBe(true);
-      expect(detections(stripped.json).some((si: any) => 'SensitiveInformationDetections' in si)).toBe(false);
+      expect(stripped.json.every((r: Json) => r.SensitiveInfoDetectionIsIncluded === false)).toBe(true);
+      expect(detections(stripped.json).some((si: Json) => 'SensitiveInformationDetections' in si)).toBe(
+        false,
+      );
       // Counts and confidences stay.
-      expect(detections(stripped.json).map((si: any) => si.Count)).toEqual(
-        detections(full.json).map((si: any) => si.Count),
+      expect(detections(stripped.json).map((si: Json) => si.Count)).toEqual(
+        detections(full.json).map((si: Json) => si.Count),
       );
     } finally {
       t.roles = ['ActivityFeed.Read', 'ActivityFeed.ReadDlp'];

@@ -2,12 +2,15 @@
 import { Agent, fetch } from 'undici';
 import type { RunningSimulator } from '../../../tools/simulator/index.js';
 
+/** Loosely typed JSON, for tests that poke at API answers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
+export type Json = any;
+
 export interface Called {
   status: number;
   headers: Headers;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests poke at loosely typed JSON
-  json: any;
+  json: Json;
 }
 
 export function client(sim: RunningSimulator) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../../shared/clock.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
-import { apiTime, client, feedPath } from './helpers.js';
+import { apiTime, client, feedPath, type Json } from './helpers.js';
 
 const T0 = new Date('2026-05-01T08:00:00Z');
 const HOUR = 3600_000;
@@ -92,7 +92,7 @@ describe('subscriptions', () => {
       startTime: apiTime(now - 6 * HOUR),
       endTime: apiTime(now),
     });
-    const created = res.json.map((i: any) => Date.parse(i.contentCreated));
+    const created = res.json.map((i: Json) => Date.parse(i.contentCreated));
     expect(created.length).toBeGreaterThan(0);
     expect(created.some((t: number) => t >= T0.getTime() && t < T0.getTime() + 3 * HOUR)).toBe(false);
     expect(created.some((t: number) => t >= T0.getTime() + 3 * HOUR)).toBe(true);

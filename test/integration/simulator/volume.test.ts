@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../../shared/clock.js';
 import { CONTENT_TYPES } from '../../../shared/content-types.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
-import { apiTime, client, feedPath } from './helpers.js';
+import { apiTime, client, feedPath, type Json } from './helpers.js';
 
 const T0 = new Date('2026-10-20T06:00:00Z');
 const HOUR = 3600_000;
@@ -44,11 +44,11 @@ describe('volume', () => {
           }),
           { token },
         );
-        ids.push(...res.json.map((i: any) => i.contentId));
+        ids.push(...res.json.map((i: Json) => i.contentId));
         for (let next = res.headers.get('nextpageuri'); next; next = res.headers.get('nextpageuri')) {
           res = await http.call('GET', next, { token });
           expect(res.status).toBe(200);
-          ids.push(...res.json.map((i: any) => i.contentId));
+          ids.push(...res.json.map((i: Json) => i.contentId));
         }
       }
       const truth = sim.blobs(tenantId, ct, new Date(start), T0);
