@@ -61,10 +61,11 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   if (cached) return cached.provider;
 
   const app = new ConfidentialClientApplication(msalConfiguration(options, logger));
-  const provider =
+  const provider = singleFlight(
     config.auth.mode === 'refreshToken'
       ? refreshTokenProvider(app, config, config.auth.refreshToken, logger)
-      : clientCredentialProvider(app, config, logger);
+      : clientCredentialProvider(app, config, logger),
+  );
   byKey.set(key, { app, provider });
   logger.info('auth.client_created', {
     mode: config.auth.mode,
@@ -72,6 +73,27 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     scope: config.scope,
   });
   return provider;
+}
+
+/**
+ * Concurrent callers share one in-flight acquisition: at cold start every content type asks for a
+ * token at once, and they should cause one token request, not five. A forced refresh (after a 401)
+ * joins an in-flight forced refresh but never a plain one, which might return the rejected token.
+ */
+function singleFlight(inner: TokenProvider): TokenProvider {
+  const inFlight: { plain?: Promise<string>; forced?: Promise<string> } = {};
+  return {
+    getToken(options = {}) {
+      const slot = options.forceRefresh === true ? 'forced' : 'plain';
+      const existing = inFlight[slot];
+      if (existing) return existing;
+      const p = inner.getToken(options).finally(() => {
+        if (inFlight[slot] === p) delete inFlight[slot];
+      });
+      inFlight[slot] = p;
+      return p;
+    },
+  };
 }
 
 /** `${loginAuthority}/${tenantId}` — the tenant's own authority, never `common`/`organizations`. */
@@ -102,8 +124,11 @@ export function msalConfiguration(
       loggerOptions: {
         piiLoggingEnabled: false,
         logLevel: LogLevel.Warning,
+        // MSAL's errors also reach us as exceptions (logged with their facts); its warnings, such as
+        // "No client info in response" on every client-credentials token, are not operator news.
         loggerCallback: (level, message) => {
-          if (level <= LogLevel.Warning) logger.warn('auth.msal', { message });
+          if (level === LogLevel.Error) logger.warn('auth.msal', { message });
+          else logger.debug('auth.msal', { message });
         },
       },
     },

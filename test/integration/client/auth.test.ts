@@ -166,6 +166,20 @@ describe('token lifecycle', () => {
     }
   });
 
+  it('concurrent callers at cold start share one token request', async () => {
+    const config = simConfig(sim, { O365_CLIENT_ID: sim.tenants[0]!.clientId });
+    const http = createHttpClient({ extraCaPem: sim.caPem });
+    try {
+      const provider = createTokenProvider({ config, http });
+      const before = tokenEntries(sim).length;
+      const tokens = await Promise.all(Array.from({ length: 5 }, () => provider.getToken()));
+      expect(new Set(tokens).size).toBe(1);
+      expect(tokenEntries(sim).length - before).toBe(1);
+    } finally {
+      await http.close();
+    }
+  });
+
   it('a 401 refreshes the token once (skipCache) and the call succeeds', async () => {
     const config = simConfig(sim);
     const s = stack(sim, config);
