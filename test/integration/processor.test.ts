@@ -257,7 +257,7 @@ describe('processContent (queue function)', () => {
         ],
         Padding: 'x'.repeat(600),
       });
-    async function* body() {
+    function* body() {
       yield '[';
       let i = 0;
       while (produced < TARGET) {
