@@ -23,7 +23,7 @@ import { context, request, simEnv, simRuntime } from './harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read loosely typed JSON bodies
 type Body = any;
-const body = (r: HttpResponseInit): Body => r.jsonBody as Body;
+const body = (r: HttpResponseInit): Body => r.jsonBody;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 
 describe('admin HTTP handlers', () => {
