@@ -1,0 +1,107 @@
+/**
+ * Cold start: fresh Node processes importing every functions entry module (as the host does), and
+ * the dependency footprint — modules loaded, their bytes, and the installed production packages.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { BENCH_DIR, runJsonChild } from './harness.js';
+import { median } from './stats.js';
+
+interface ChildResult {
+  entries: number;
+  importMs: number;
+  sinceStartMs: number;
+  modules: number;
+  dependencyModules: number;
+  builtins: number;
+  moduleBytes: number;
+  topPackages?: Array<{ name: string; modules: number; bytes: number }>;
+}
+
+export interface ColdStartResult {
+  runs: number;
+  importMs: number[];
+  sinceStartMs: number[];
+  processWallMs: number[];
+  medianImportMs: number;
+  medianSinceStartMs: number;
+  medianProcessWallMs: number;
+  /** A bare `node -e ''` in the same run: what Node itself costs. */
+  medianBareNodeMs: number;
+  entries: number;
+  modules: number;
+  dependencyModules: number;
+  builtins: number;
+  moduleBytes: number;
+  topPackages: Array<{ name: string; modules: number; bytes: number }>;
+  prodPackages: number;
+  prodBytes: number;
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules') continue; // nested packages are listed on their own
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}
+
+/** Installed production dependencies (transitively), as `npm ls --omit=dev` sees them. */
+function productionFootprint(root: string): { packages: number; bytes: number } {
+  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const dirs = [...new Set(out.split('\n').filter((l) => l.includes(`${path.sep}node_modules${path.sep}`)))];
+  return { packages: dirs.length, bytes: dirs.reduce((n, d) => n + dirBytes(d), 0) };
+}
+
+export async function benchColdStart(o: { runs: number; root: string }): Promise<ColdStartResult> {
+  const script = path.join(BENCH_DIR, 'cold-start-child.js');
+  const functionsDir = path.join(o.root, 'dist', 'functions');
+  // No app settings: the entry modules must load without them (the runtime is built lazily).
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const importMs: number[] = [];
+  const sinceStartMs: number[] = [];
+  const processWallMs: number[] = [];
+  const bare: number[] = [];
+  let entries = 0;
+  for (let i = 0; i < o.runs; i++) {
+    // dist/ is shared with whoever else builds right now: one retry covers a half-written file.
+    let r = await runJsonChild<ChildResult>(script, [functionsDir], { env });
+    if (!r.result) r = await runJsonChild<ChildResult>(script, [functionsDir], { env });
+    if (!r.result) throw new Error(`cold start child failed: ${r.error}`);
+    entries = r.result.entries;
+    importMs.push(r.result.importMs);
+    sinceStartMs.push(r.result.sinceStartMs);
+    processWallMs.push(r.wallMs);
+    const b = await runJsonChild<number>('-e', ['process.stdout.write("0\\n")'], { env });
+    bare.push(b.wallMs);
+  }
+  const counted = await runJsonChild<ChildResult>(script, [functionsDir, 'count'], { env });
+  if (!counted.result) throw new Error(`cold start child (count) failed: ${counted.error}`);
+  const prod = productionFootprint(o.root);
+  return {
+    runs: o.runs,
+    importMs,
+    sinceStartMs,
+    processWallMs,
+    medianImportMs: median(importMs),
+    medianSinceStartMs: median(sinceStartMs),
+    medianProcessWallMs: median(processWallMs),
+    medianBareNodeMs: median(bare),
+    entries,
+    modules: counted.result.modules,
+    dependencyModules: counted.result.dependencyModules,
+    builtins: counted.result.builtins,
+    moduleBytes: counted.result.moduleBytes,
+    topPackages: counted.result.topPackages ?? [],
+    prodPackages: prod.packages,
+    prodBytes: prod.bytes,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Processor throughput: the same content blobs, served by the simulator (in its own process)
+ * over HTTPS and written to Azurite, through (a) the product's processor and (b) a floor that
+ * fetches with the same client, JSON.parse's the whole body, and gzips and uploads the raw bytes
+ * through the same sink — no per-record work. Variants alternate (ABAB…) in one run.
+ */
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { processContentMessage } from '../../shared/processor/process-content.js';
+import { createRuntime, ensureStorage, type Runtime } from '../../shared/runtime.js';
+import { outputBlobName } from '../../shared/storage/names.js';
+import { startAzurite } from '../azurite.js';
+import { messageFor, quietLogger, startSimChild, tenantEnv } from './harness.js';
+import type { BlobRef } from './sim-child.js';
+import { median } from './stats.js';
+
+export interface ThroughputOptions {
+  reps: number;
+  hours: number;
+  eventsPerHour: number;
+  /** Blobs in flight at once, for both variants (host.json batchSize). */
+  concurrency: number;
+}
+
+export interface ThroughputResult {
+  blobs: number;
+  recordsPerRep: number;
+  bytesPerRep: number;
+  pipelineEps: number[];
+  floorEps: number[];
+  ratios: number[];
+  medianPipelineEps: number;
+  medianFloorEps: number;
+  medianRatio: number;
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+async function runPipeline(rt: Runtime, blobs: readonly BlobRef[], concurrency: number) {
+  let records = 0;
+  const listedAt = new Date().toISOString();
+  await pool(blobs, concurrency, async (blob) => {
+    const outcome = await processContentMessage(messageFor(rt.config.tenantId, blob, listedAt), 1, {
+      config: rt.config,
+      api: rt.api,
+      guard: rt.guard,
+      ledger: rt.ledger,
+      sink: rt.sink,
+      clock: rt.clock,
+      logger: rt.logger,
+      maxDequeueCount: rt.queueTrigger.maxDequeueCount,
+    });
+    if (outcome.status !== 'done') throw new Error(`blob ${blob.contentId}: ${outcome.status}`);
+    records += outcome.counts.events;
+  });
+  return { records, bytes: 0 };
+}
+
+/** The floor: what any collector must do at least — fetch, parse, compress, upload. */
+async function runFloor(rt: Runtime, blobs: readonly BlobRef[], concurrency: number) {
+  let records = 0;
+  let bytes = 0;
+  await pool(blobs, concurrency, async (blob) => {
+    const body = await rt.api.fetchContent(blob.contentUri);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body.stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    const raw = Buffer.concat(chunks);
+    const parsed = JSON.parse(raw.toString('utf8')) as unknown[];
+    records += parsed.length;
+    bytes += raw.length;
+    const gzip = createGzip();
+    Readable.from([raw]).pipe(gzip);
+    const path = outputBlobName(rt.config.tenantId, blob.contentType, blob.contentId, blob.contentCreated);
+    await rt.sink.write(path, gzip, () => ({
+      contentId: blob.contentId,
+      contentCreated: blob.contentCreated,
+      events: parsed.length,
+      schemaVersion: 1,
+    }));
+  });
+  return { records, bytes };
+}
+
+export async function benchThroughput(o: ThroughputOptions, note: (s: string) => void): Promise<ThroughputResult> {
+  const azurite = await startAzurite();
+  const sim = await startSimChild({ seed: 7, hours: o.hours, eventsPerHour: o.eventsPerHour });
+  try {
+    const blobs = await sim.blobs();
+    const env = tenantEnv(sim.info, azurite.connectionString, {
+      // Both variants share the client; the budget is not what is measured here.
+      O365_MAX_REQUESTS_PER_MINUTE: '60000',
+      // A realistic configuration: one excluded operation, findings masked (the default).
+      O365_FILTER_OPERATIONS: 'FileAccessed',
+    });
+    const logger = quietLogger();
+    const runtimeFor = async (name: string) => {
+      const rt = createRuntime({
+        env: { ...env, O365_LEDGER_TABLE: `bench${name}`, O365_OUTPUT_CONTAINER: `bench-${name}` },
+        extraCaPem: sim.info.caPem,
+        logger,
+      });
+      await ensureStorage(rt);
+      await rt.api.listSubscriptions(); // token and TLS session outside the timed part
+      return rt;
+    };
+    // Warm-up (JIT, connections): a few blobs through each, untimed.
+    const warm = blobs.slice(0, Math.min(10, blobs.length));
+    await runFloor(await runtimeFor('warmfloor'), warm, o.concurrency);
+    await runPipeline(await runtimeFor('warmpipe'), warm, o.concurrency);
+
+    const pipelineEps: number[] = [];
+    const floorEps: number[] = [];
+    const ratios: number[] = [];
+    let recordsPerRep = 0;
+    let bytesPerRep = 0;
+    for (let rep = 0; rep < o.reps; rep++) {
+      const order = rep % 2 === 0 ? (['floor', 'pipeline'] as const) : (['pipeline', 'floor'] as const);
+      const eps: Record<string, number> = {};
+      for (const variant of order) {
+        const rt = await runtimeFor(`${variant}${rep}`);
+        const t0 = performance.now();
+        const r =
+          variant === 'floor'
+            ? await runFloor(rt, blobs, o.concurrency)
+            : await runPipeline(rt, blobs, o.concurrency);
+        const secs = (performance.now() - t0) / 1000;
+        eps[variant] = r.records / secs;
+        if (variant === 'floor') {
+          recordsPerRep = r.records;
+          bytesPerRep = r.bytes;
+        }
+        note(`  throughput rep ${rep + 1}/${o.reps} ${variant}: ${Math.round(eps[variant])} events/s`);
+      }
+      pipelineEps.push(eps.pipeline!);
+      floorEps.push(eps.floor!);
+      ratios.push(eps.pipeline! / eps.floor!);
+    }
+    return {
+      blobs: blobs.length,
+      recordsPerRep,
+      bytesPerRep,
+      pipelineEps,
+      floorEps,
+      ratios,
+      medianPipelineEps: median(pipelineEps),
+      medianFloorEps: median(floorEps),
+      medianRatio: median(ratios),
+    };
+  } finally {
+    await sim.close();
+    await azurite.stop();
+  }
+}
