@@ -18,15 +18,20 @@ import { createTenants, type TenantRecord } from './tenants.js';
 import { DAY, HOUR } from './time.js';
 import { createServerTls } from './tls.js';
 import type { BlobTruth, Simulator, SimClock, StartSimulatorOptions } from './types.js';
+import { WebhookSender, type WebhookAttempt } from './webhooks.js';
 import { DEFAULT_LOOKBACK_TOLERANCE_MS } from './window.js';
 
 export type * from './types.js';
+export type { WebhookAttempt } from './webhooks.js';
 export { SCENARIOS, SCENARIO_NAMES, isScenarioName } from './scenarios.js';
 
 /** The running simulator: the contract plus the optional helpers, always present here. */
 export interface RunningSimulator extends Simulator {
   issueRefreshToken(tenantId: string): string;
   blobRecords(tenantId: string, contentId: string): unknown[] | undefined;
+  deliverNotifications(): Promise<number>;
+  /** Validation and notification POSTs made to webhooks. */
+  webhookLog: WebhookAttempt[];
 }
 
 const systemClock: SimClock = { now: () => new Date() };
@@ -53,6 +58,17 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const faults = new FaultInjector(seed);
   faults.set({ ...scenario.faults, ...options.faults });
   const log = new RequestLog();
+  const webhooks = new WebhookSender(
+    {
+      ...(options.webhookCa ? { ca: options.webhookCa } : {}),
+      allowHttp: options.allowHttpWebhooks ?? false,
+    },
+    clock,
+    records,
+    catalog,
+    subs,
+    apiRoot,
+  );
   const feed = {
     seed,
     clock,
@@ -62,6 +78,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     entra,
     faults,
     apiRoot,
+    webhooks,
     pageSize: Math.max(1, options.pageSize ?? 100),
     toleranceMs: (options.lookbackToleranceMinutes ?? DEFAULT_LOOKBACK_TOLERANCE_MS / 60_000) * 60_000,
   };
@@ -147,6 +164,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       subs.stop(tenantOf(tenantId).tenant.tenantId, contentType, clock.now().getTime(), 'a tenant admin');
     },
     issueRefreshToken: (tenantId) => entra.issueRefreshToken(tenantId),
+    deliverNotifications: () => webhooks.deliver(),
+    webhookLog: webhooks.attempts,
     blobRecords(tenantId, contentId) {
       const found = catalog.find(tenantOf(tenantId), contentId);
       return found && found !== 'invalid' ? catalog.records(found) : undefined;
@@ -155,7 +174,9 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).finally(() => tls.dispose());
+      })
+        .then(() => webhooks.close())
+        .finally(() => tls.dispose());
       return closed;
     },
   };

@@ -129,7 +129,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       deps.faults.current.retryAfterSeconds ?? 1,
     );
   } else if (feedMatch) {
-    reply = handleFeed(deps.feed, {
+    reply = await handleFeed(deps.feed, {
       method,
       url,
       op: feedMatch[2] ?? '',

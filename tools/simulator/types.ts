@@ -125,6 +125,10 @@ export interface StartSimulatorOptions {
   lateFraction?: number;
   /** How far beyond 7 days a startTime may reach before AF20055 (default 60, as observed by Beats). */
   lookbackToleranceMinutes?: number;
+  /** CA (PEM) that webhook receivers' certificates chain to, if not publicly trusted. */
+  webhookCa?: string;
+  /** Accept http:// webhook addresses (the real service requires https). Default false. */
+  allowHttpWebhooks?: boolean;
 }
 
 export interface Simulator {
@@ -151,4 +155,6 @@ export interface Simulator {
   issueRefreshToken?(tenantId: string): string;
   /** The records of one blob as served to a token with ActivityFeed.ReadDlp (ground truth). */
   blobRecords?(tenantId: string, contentId: string): unknown[] | undefined;
+  /** POSTs notifications for content listed since the last delivery to each webhook; returns how many were accepted. */
+  deliverNotifications?(): Promise<number>;
 }

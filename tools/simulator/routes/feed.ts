@@ -12,6 +12,7 @@ import { DLP_SENSITIVE_TYPES } from '../generator/values.js';
 import type { Subscriptions, Webhook } from '../subscriptions.js';
 import type { TenantRecord } from '../tenants.js';
 import type { RequestKind, RequestLogEntry, SimClock } from '../types.js';
+import type { WebhookSender } from '../webhooks.js';
 import { resolveWindow } from '../window.js';
 import { pageOffset, pageToken } from './paging.js';
 import { DENIED, afReply, methodNotAllowed, notFound, type Reply } from './reply.js';
@@ -25,6 +26,7 @@ export interface FeedDeps {
   entra: EntraService;
   faults: FaultInjector;
   apiRoot: () => string;
+  webhooks: WebhookSender;
   pageSize: number;
   toleranceMs: number;
 }
@@ -92,7 +94,7 @@ function authorize(d: FeedDeps, r: FeedRequest): { claims: AccessClaims } | { re
   return { claims };
 }
 
-export function handleFeed(d: FeedDeps, r: FeedRequest): Reply {
+export function handleFeed(d: FeedDeps, r: FeedRequest): Reply | Promise<Reply> {
   const publisher = r.query.get('publisheridentifier');
   if (publisher) r.entry.publisherIdentifier = publisher;
   else r.entry.violations.push('noPublisherIdentifier');
@@ -137,7 +139,7 @@ function subscriptionView(s: { contentType: string; status: string; webhook: Web
   };
 }
 
-function start(d: FeedDeps, r: FeedRequest, tenant: TenantRecord, ct: ContentType): Reply {
+async function start(d: FeedDeps, r: FeedRequest, tenant: TenantRecord, ct: ContentType): Promise<Reply> {
   let webhook: Webhook | null | undefined;
   if (r.body.trim() !== '') {
     let parsed: unknown;
@@ -151,13 +153,19 @@ function start(d: FeedDeps, r: FeedRequest, tenant: TenantRecord, ct: ContentTyp
       const o = w as Record<string, unknown>;
       const address = typeof o.address === 'string' ? o.address : '';
       if (!address) return afReply(new AfError('AF20001', ['address']));
-      if (!/^https:\/\//i.test(address))
-        return afReply(new AfError('AF20021', [address, 'The address must begin with HTTPS.']));
+      const problem = d.webhooks.addressProblem(address);
+      if (problem) return afReply(new AfError('AF20021', [address, problem]));
       const expiration = typeof o.expiration === 'string' && o.expiration !== '' ? o.expiration : null;
       webhook = { address, ...(typeof o.authId === 'string' ? { authId: o.authId } : {}), expiration };
     } else if (w === null) {
       webhook = null;
     }
+  }
+  const current = d.subs.get(tenant.tenant.tenantId, ct);
+  if (webhook && JSON.stringify(webhook) !== JSON.stringify(current?.webhook ?? null)) {
+    // The service validates a new webhook before it creates the subscription or adds the webhook.
+    const failure = await d.webhooks.validate(tenant.tenant.tenantId, ct, webhook);
+    if (failure) return afReply(new AfError('AF20021', [webhook.address, failure]));
   }
   const outcome = d.subs.start(tenant.tenant.tenantId, ct, webhook, d.clock.now().getTime());
   if (outcome === 'unchanged') return afReply(new AfError('AF20024'));
