@@ -231,4 +231,34 @@ describe('enumerator', () => {
     expect(row).toMatchObject({ state: 'expired' });
     expect(row?.lastError).toContain('contentExpiration');
   });
+
+  it('deletes ledger rows past contentExpiration + 1 day, in bounded batches, and keeps younger ones', async () => {
+    const { deps, clock } = await setup();
+    const now = clock.now().getTime();
+    const rows = (createdDaysAgo: number, n: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const created = new Date(now - createdDaysAgo * DAY - i * MIN);
+        return {
+          v: 1 as const,
+          tenantId: TENANT,
+          contentType: 'Audit.Exchange' as const,
+          contentId: `old-${createdDaysAgo}-${i}`,
+          contentUri: `https://manage.office.com/api/v1.0/${TENANT}/activity/feed/audit/old-${createdDaysAgo}-${i}`,
+          contentCreated: created.toISOString(),
+          contentExpiration: new Date(created.getTime() + 7 * DAY).toISOString(),
+          listedAt: created.toISOString(),
+          state: 'done' as const,
+        };
+      });
+    const stale = rows(10, 30); // expired 3 days ago: past expiration + 1 day
+    const fresh = rows(2, 5);
+    for (const r of [...stale, ...fresh]) await deps.ledger.recordEnqueued(r);
+    expect(await deps.ledger.cleanup(TENANT, 'Audit.Exchange', clock.now(), 20)).toBe(20);
+    expect(await deps.ledger.cleanup(TENANT, 'Audit.Exchange', clock.now(), 20)).toBe(10);
+    expect(await deps.ledger.cleanup(TENANT, 'Audit.Exchange', clock.now(), 20)).toBe(0);
+    for (const r of fresh)
+      expect(await deps.ledger.get(TENANT, 'Audit.Exchange', r.contentId, r.contentCreated)).toBeDefined();
+    for (const r of stale)
+      expect(await deps.ledger.get(TENANT, 'Audit.Exchange', r.contentId, r.contentCreated)).toBeUndefined();
+  });
 });

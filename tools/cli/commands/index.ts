@@ -9,6 +9,7 @@ import {
   subscriptionsStopCommand,
 } from './api.js';
 import { runCommand } from './run.js';
+import { simulateCommand } from './simulate.js';
 import { eventsCommand, poisonReplayCommand, statusCommand } from './storage.js';
 
 /** Every CLI command; `main.ts` dispatches on the longest matching path. */
@@ -24,4 +25,5 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   poisonReplayCommand,
   eventsCommand,
+  simulateCommand,
 ];
