@@ -11,9 +11,9 @@
  * values and are left alone; so are booleans and short numbers (counts, confidences,
  * ResultsTruncated). A number of 8+ digits that holds a detected value is replaced by its token.
  *
- * Matching is case-insensitive and tolerant of spacing: for mostly-digit values (card, account,
- * ID numbers) separators are ignored, so "4111 1111 1111 1111", "4111-1111-1111-1111" and
- * "4111111111111111" are one value.
+ * Matching ignores case and separators (blanks, `-`, `.`, `/`, `_`; see find-values.ts), so
+ * "4111 1111 1111 1111", "4111-1111-1111-1111" and "4111111111111111" are one value, and so are
+ * "John Smith" and "john-smith". It errs on the side of masking a little more than needed.
  *
  * Styles for the matched value: redact → `[REDACTED]`; partial → stars and the last 4 characters
  * of the normalised value (values shorter than 8 are fully starred so partial never shows most of a
@@ -25,6 +25,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import type { MaskConfig } from '../config.js';
+import { findValues, searchKey, type SearchNeedle } from './find-values.js';
 
 export const REDACTED = '[REDACTED]';
 const HASH_PREFIX = 'hmac-sha256:';
@@ -32,7 +33,6 @@ const HASH_PREFIX = 'hmac-sha256:';
 export const MIN_SEARCH_LENGTH = 4;
 
 const SEPARATORS = /[\s\-./_]+/g;
-const SEPARATOR_CLASS = '[\\s\\-./_]*';
 const TOKEN = /^(?:\[REDACTED\]|\*+[^*]{0,4}|hmac-sha256:[0-9a-f]{64})$/;
 
 export interface MaskResult<T> {
@@ -57,19 +57,9 @@ export function normaliseValue(value: string): string {
   return isDigitsLike(value) ? value.replace(SEPARATORS, '').toLowerCase() : value.trim().toLowerCase();
 }
 
-const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-
-function patternFor(needle: string): string {
-  if (isDigitsLike(needle)) {
-    return [...needle.replace(SEPARATORS, '')].map(escapeRegex).join(SEPARATOR_CLASS);
-  }
-  return needle.trim().split(/\s+/).map(escapeRegex).join('\\s+');
-}
-
 interface Needle {
   kind: 'matched' | 'context';
   text: string;
-  exact: RegExp;
 }
 
 type Json = unknown;
@@ -120,26 +110,20 @@ const isMatchedKey = (key: string): boolean => key.toLowerCase() === 'name';
 
 class Masker {
   count = 0;
-  private readonly needles: Needle[];
-  private readonly search: RegExp | undefined;
+  private readonly needles: SearchNeedle<Needle>[];
 
   constructor(
     private readonly cfg: MaskConfig,
-    found: Array<{ kind: Needle['kind']; text: string }>,
+    found: Needle[],
   ) {
-    const byPattern = new Map<string, Needle>();
+    const byKey = new Map<string, SearchNeedle<Needle>>();
     for (const f of found) {
-      const pattern = patternFor(f.text);
-      if (f.text.trim().length < MIN_SEARCH_LENGTH || isMaskToken(f.text.trim()) || byPattern.has(pattern))
-        continue;
-      byPattern.set(pattern, { kind: f.kind, text: f.text, exact: new RegExp(`^(?:${pattern})$`, 'i') });
+      const key = searchKey(f.text);
+      if (key.length < MIN_SEARCH_LENGTH || isMaskToken(f.text.trim()) || byKey.has(key)) continue;
+      byKey.set(key, { key, tag: f });
     }
-    // Longest first: a context excerpt wins over the value it contains when both start at one place.
-    this.needles = [...byPattern.entries()].sort(([a], [b]) => b.length - a.length).map(([, n]) => n);
-    this.search =
-      this.needles.length === 0
-        ? undefined
-        : new RegExp([...byPattern.keys()].sort((a, b) => b.length - a.length).join('|'), 'gi');
+    // Longest first: a context excerpt wins over the value it contains.
+    this.needles = [...byKey.values()].sort((a, b) => b.key.length - a.key.length);
   }
 
   maskMatched(value: string): string {
@@ -161,7 +145,7 @@ class Masker {
 
   /** Replace every occurrence of a needle inside free text. */
   private maskText(s: string): string {
-    if (this.search === undefined) return s;
+    if (this.needles.length === 0) return s;
     let text = s;
     const parsed = parseJsonText(s);
     if (parsed !== undefined && typeof parsed === 'object' && parsed !== null) {
@@ -171,11 +155,18 @@ class Masker {
       const masked = this.copy(parsed);
       if (this.count !== before) text = JSON.stringify(masked);
     }
-    return text.replace(this.search, (hit) => {
-      const needle = this.needles.find((n) => n.exact.test(hit));
-      this.count++;
-      return needle?.kind === 'matched' ? this.maskMatched(needle.text) : REDACTED;
-    });
+    const hits = findValues(text, this.needles, MIN_SEARCH_LENGTH);
+    if (hits.length === 0) return text;
+    let out = '';
+    let last = 0;
+    for (const hit of hits) {
+      out +=
+        text.slice(last, hit.start) +
+        (hit.tag.kind === 'matched' ? this.maskMatched(hit.tag.text) : REDACTED);
+      last = hit.end;
+    }
+    this.count += hits.length;
+    return out + text.slice(last);
   }
 
   /**
@@ -183,7 +174,7 @@ class Masker {
    * card number serialised as a JSON number, becomes the mask token, a string.
    */
   private maskNumber(n: number): Json {
-    if (this.search === undefined || !Number.isInteger(n) || Math.abs(n) < 10_000_000) return n;
+    if (this.needles.length === 0 || !Number.isInteger(n) || Math.abs(n) < 10_000_000) return n;
     const text = String(n);
     const masked = this.maskText(text);
     return masked === text ? n : masked;
@@ -235,7 +226,7 @@ class Masker {
  */
 export function maskFindings<T>(record: T, cfg: MaskConfig): MaskResult<T> {
   if (!cfg.enabled) return { record: structuredClone(record), maskedValues: 0 };
-  const found: Array<{ kind: Needle['kind']; text: string }> = [];
+  const found: Needle[] = [];
   let items = 0;
   forEachDetectedItem(record, (item) => {
     items++;
