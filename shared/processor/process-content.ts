@@ -170,7 +170,9 @@ async function writeEvents(message: ContentMessage, ingestedAt: string, deps: Pr
       if (item.kind === 'invalid') {
         counts.invalid += 1;
         counts.written += 1;
-        yield `${JSON.stringify(normalizeInvalid(item, ctx))}\n`;
+        // Written through with an error flag, never dropped; masked like any record first.
+        const raw = maskFindings(item.raw, config.mask).record;
+        yield `${JSON.stringify(normalizeInvalid({ ...item, raw }, ctx))}\n`;
         continue;
       }
       if (dedupe.seen(item.record)) {
