@@ -79,13 +79,14 @@ describe('webhook notifications', () => {
   it('refuses a missing or wrong Webhook-AuthID with 401 and enqueues nothing', async () => {
     const { rt, post } = await setup();
     const batch = JSON.stringify(recent('Audit.Exchange', 2).map((b) => notification(b, tenant().clientId)));
-    for (const headers of [
+    const variants: Array<Record<string, string>> = [
       {},
       { 'Webhook-AuthID': 'wrong' },
       { 'Webhook-AuthID': `${AUTH_ID}x` },
       { 'Webhook-AuthID': AUTH_ID.slice(0, -1) },
       { 'Webhook-AuthID': '' },
-    ]) {
+    ];
+    for (const headers of variants) {
       const r = await post(batch, headers);
       expect({ headers, status: r.status }).toEqual({ headers, status: 401 });
       expect(body(r).error).toBe('Webhook-AuthID missing or wrong');
