@@ -19,9 +19,10 @@ import { benchE2e } from './e2e.js';
 import { BENCH_DIR } from './harness.js';
 import { benchMemory } from './memory.js';
 import { fmt, mb, table, verdict, type Row } from './stats.js';
+import { benchStages, STAGES } from './stages.js';
 import { benchThroughput } from './throughput.js';
 
-const SECTIONS = ['cold', 'throughput', 'memory', 'api', 'e2e'] as const;
+const SECTIONS = ['cold', 'throughput', 'stages', 'memory', 'api', 'e2e'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const args = process.argv.slice(2);
@@ -38,6 +39,7 @@ const wanted = (s: Section) => (only ? only.includes(s) : e2eFull ? s === 'e2e' 
 const plan = {
   cold: { runs: quick ? 5 : 9 },
   throughput: { reps: quick ? 3 : 5, hours: quick ? 1 : 3, eventsPerHour: 6000, concurrency: 8 },
+  stages: { reps: quick ? 3 : 5, eventsPerHour: 6000 },
   memory: { sizesMb: quick ? [10, 50] : [10, 50, 100], reps: 3 },
   api: { hours: quick ? 24 : 168, runs: 3, budget: 1500 },
   // ≈ hours × 5 content types × eventsPerHour records.
@@ -110,6 +112,23 @@ if (wanted('throughput')) {
       baseline: `floor ${fmt((r.medianFloorEps * r.bytesPerRep) / r.recordsPerRep / 2 ** 20, 1)}`,
     },
   );
+}
+
+if (wanted('stages')) {
+  note('processor stages (CPU, in process) …');
+  const r = await benchStages(plan.stages);
+  raw.stages = r;
+  const floor = r.ms[STAGES[0]]!;
+  for (const name of STAGES) {
+    const ms = r.ms[name]!;
+    rows.push({
+      section: 'stages (CPU)',
+      metric: `${name}${name === STAGES[0] ? ` (${r.blobs} blobs, ${fmt(r.records)} records, ${mb(r.bytes)} MB; n=${r.reps})` : ''}`,
+      value: `${fmt((r.records / ms) * 1000)} ev/s`,
+      baseline: `${fmt(ms)} ms`,
+      ratio: `${fmt(floor / ms, 2)} × floor`,
+    });
+  }
 }
 
 if (wanted('memory')) {
