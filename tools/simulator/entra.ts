@@ -26,6 +26,7 @@ export interface AccessClaims {
 }
 
 const TOKEN_LIFETIME_S = 3599;
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 const REFRESH_LIFETIME_MS = 90 * 24 * 3600 * 1000;
 
 export class EntraService {
@@ -170,8 +171,12 @@ export class EntraService {
             `The resource principal named ${resource} was not found in the tenant named ${rec.tenant.tenantId}.`,
           );
     }
+    // OpenID scopes ride along on refresh-token requests (msal adds them); the rest names the API.
     const scope = form.get('scope') ?? '';
-    if (!scope.endsWith('/.default')) {
+    const resourceScopes = scope.split(' ').filter((s) => s !== '' && !OIDC_SCOPES.has(s));
+    const only = resourceScopes.length === 1 ? resourceScopes[0] : undefined;
+    const delegated = form.get('grant_type') === 'refresh_token';
+    if (!only || (!delegated && !only.endsWith('/.default'))) {
       return this.error(
         400,
         'invalid_scope',
@@ -179,11 +184,8 @@ export class EntraService {
         `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
       );
     }
-    const resource = scope
-      .split(' ')
-      .find((s) => s.endsWith('/.default'))
-      ?.slice(0, -'/.default'.length);
-    if (resource?.replace(/\/$/, '') !== api) {
+    const resource = only.slice(0, only.lastIndexOf('/'));
+    if (resource !== api) {
       return this.error(
         400,
         'invalid_resource',

@@ -1,7 +1,7 @@
 /**
- * Seeded fault injection. Each decision draws from one PRNG stream, re-seeded from (seed, config)
- * whenever the faults are set, so a run that sets the same faults and then sends the same requests
- * in the same order meets the same faults.
+ * Seeded fault injection. Each decision draws from one PRNG stream, re-seeded from the seed and
+ * the number of `set` calls so far: a run that starts with the same seed, sets the same faults at
+ * the same points and sends the same requests in the same order meets the same faults.
  */
 import { mulberry32, hashKey, type Rng } from './prng.js';
 import type { FaultConfig, RequestKind } from './types.js';
@@ -25,14 +25,16 @@ const DEFAULT_KINDS: readonly RequestKind[] = [
 export class FaultInjector {
   private config: FaultConfig = {};
   private rng: Rng;
+  private generation = 0;
 
   constructor(private readonly seed: number) {
-    this.rng = mulberry32(hashKey(seed, 'faults', '{}'));
+    this.rng = mulberry32(hashKey(seed, 'faults', 0));
   }
 
   set(config: FaultConfig): void {
     this.config = { ...config };
-    this.rng = mulberry32(hashKey(this.seed, 'faults', JSON.stringify(this.config)));
+    this.generation++;
+    this.rng = mulberry32(hashKey(this.seed, 'faults', this.generation));
   }
 
   get current(): FaultConfig {

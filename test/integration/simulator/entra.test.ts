@@ -229,6 +229,16 @@ describe('simulated Entra ID', () => {
     const claims = claimsOf(res.json.access_token);
     expect(claims.tid).toBe(t.tenantId);
     expect(claims.scp).toBe('ActivityFeed.Read ActivityFeed.ReadDlp');
+    // msal adds the OpenID scopes to refresh-token requests; Entra accepts them alongside the API's.
+    const withOidc = await http.call('POST', `/${t.tenantId}/oauth2/v2.0/token`, {
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: t.clientId,
+        refresh_token: rt,
+        scope: `${sim.apiRoot}/.default openid profile offline_access`,
+      }).toString(),
+    });
+    expect(withOidc.status).toBe(200);
     const bad = await http.call('POST', `/${t.tenantId}/oauth2/v2.0/token`, {
       body: new URLSearchParams({
         grant_type: 'refresh_token',
