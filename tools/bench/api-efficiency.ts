@@ -102,9 +102,7 @@ async function oneRun(o: { hours: number; budget: number; seed: number }): Promi
     }
     const log = await sim.requestLog();
     const api = log.filter((e) => e.kind !== 'token');
-    const blobs = new Set(
-      api.filter((e) => e.kind === 'blob' && e.status === 200).map((e) => e.url),
-    );
+    const blobs = new Set(api.filter((e) => e.kind === 'blob' && e.status === 200).map((e) => e.url));
     const violations = api.flatMap((e) => e.violations);
     return {
       blobs: blobs.size,

@@ -33,7 +33,9 @@ export async function startSimChild(options: StartSimulatorOptions): Promise<Sim
     pending.get(m.id)?.(m.result);
     pending.delete(m.id);
   });
-  const ask = <T>(req: SimRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never): Promise<T> =>
+  const ask = <T>(
+    req: SimRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never,
+  ): Promise<T> =>
     new Promise<T>((resolve) => {
       const id = next++;
       pending.set(id, resolve as (v: unknown) => void);

@@ -58,7 +58,9 @@ const rows: Row[] = [];
 const raw: Record<string, unknown> = { plan };
 const started = Date.now();
 const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}, load average at start ${os.loadavg()[0]!.toFixed(1)}`;
-note(`o365 pipeline benchmarks (${quick ? 'quick' : e2eFull ? 'e2e-full' : 'full'}) — ${new Date().toISOString()}`);
+note(
+  `o365 pipeline benchmarks (${quick ? 'quick' : e2eFull ? 'e2e-full' : 'full'}) — ${new Date().toISOString()}`,
+);
 note(machine);
 
 if (wanted('cold')) {
@@ -143,7 +145,10 @@ if (wanted('memory')) {
     value: `${fmt(r.medianIdleKb / 1024)} MB`,
   });
   for (const s of r.sizes) {
-    const peer = s.peerRssKb.length > 0 ? `peer ${fmt(s.medianPeerKb / 1024)} MB` : `peer failed: ${s.peerErrors[0] ?? ''}`;
+    const peer =
+      s.peerRssKb.length > 0
+        ? `peer ${fmt(s.medianPeerKb / 1024)} MB`
+        : `peer failed: ${s.peerErrors[0] ?? ''}`;
     rows.push({
       section: 'memory',
       metric: `peak RSS, one ${mb(s.blobBytes)} MB blob (${fmt(s.records)} records; n=${s.pipelineRssKb.length})`,
@@ -211,7 +216,13 @@ if (wanted('api')) {
       target: '≤ budget',
       verdict: verdict(r.runs.every((x) => x.maxPerMinute <= r.budget)),
     },
-    { section: 'API', metric: 'other API-rule violations', value: fmt(m.otherViolations), target: '0', verdict: verdict(m.otherViolations === 0) },
+    {
+      section: 'API',
+      metric: 'other API-rule violations',
+      value: fmt(m.otherViolations),
+      target: '0',
+      verdict: verdict(m.otherViolations === 0),
+    },
   );
 }
 
@@ -249,4 +260,8 @@ const out = [
 ].join('\n');
 process.stdout.write(out);
 const json = value('json');
-if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), machine, minutes, rows, raw }, null, 2));
+if (json)
+  writeFileSync(
+    json,
+    JSON.stringify({ date: new Date().toISOString(), machine, minutes, rows, raw }, null, 2),
+  );

@@ -60,7 +60,12 @@ if (mode === 'pipeline') {
   records = parsed.length;
   const gzip = createGzip();
   Readable.from([raw]).pipe(gzip);
-  const path = outputBlobName(rt.config.tenantId, message.contentType, message.contentId, message.contentCreated);
+  const path = outputBlobName(
+    rt.config.tenantId,
+    message.contentType,
+    message.contentId,
+    message.contentCreated,
+  );
   await rt.sink.write(path, gzip, () => ({
     contentId: message.contentId,
     contentCreated: message.contentCreated,

@@ -42,7 +42,12 @@ const CALIBRATION_EVENTS = 2000;
 
 /** Records needed for a blob of `targetMb`, and the events-per-hour setting that yields them. */
 async function calibrate(): Promise<{ bytesPerRecord: number; recordsPerEvent: number }> {
-  const sim = await startSimulator({ seed: 11, hours: 2, eventsPerHour: CALIBRATION_EVENTS, blobsPerHour: 1 });
+  const sim = await startSimulator({
+    seed: 11,
+    hours: 2,
+    eventsPerHour: CALIBRATION_EVENTS,
+    blobsPerHour: 1,
+  });
   try {
     const tenant = sim.tenants[0]!.tenantId;
     const blob = sim.blobs(tenant, CONTENT_TYPE)[0]!;
@@ -66,9 +71,7 @@ export async function benchMemory(
   const result: MemoryResult = { idleRssKb: [], medianIdleKb: Number.NaN, sizes: [] };
   try {
     for (const targetMb of o.sizesMb) {
-      const eventsPerHour = Math.round(
-        (targetMb * 1024 * 1024) / cal.bytesPerRecord / cal.recordsPerEvent,
-      );
+      const eventsPerHour = Math.round((targetMb * 1024 * 1024) / cal.bytesPerRecord / cal.recordsPerEvent);
       const sim = await startSimChild({ seed: 11, hours: 2, eventsPerHour, blobsPerHour: 1 });
       try {
         const blob = (await sim.blobs([CONTENT_TYPE]))[0]!;
@@ -117,7 +120,9 @@ export async function benchMemory(
               size.peerRssKb.push(r.result.maxRssKb);
               size.blobBytes = r.result.bytes;
             }
-            note(`  memory ${targetMb} MB rep ${rep + 1}/${o.reps} ${mode}: peak RSS ${Math.round(r.result.maxRssKb / 1024)} MB`);
+            note(
+              `  memory ${targetMb} MB rep ${rep + 1}/${o.reps} ${mode}: peak RSS ${Math.round(r.result.maxRssKb / 1024)} MB`,
+            );
           }
         }
         size.medianPipelineKb = median(size.pipelineRssKb);

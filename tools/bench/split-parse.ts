@@ -18,7 +18,9 @@ export async function* splitParse(source: AsyncIterable<Uint8Array>): AsyncGener
   let escaped = false;
   let pending: Buffer[] = [];
   for await (const chunk of source) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = depth >= 2 ? 0 : -1;
     const out: unknown[] = [];
     for (let i = 0; i < buf.length; i++) {
@@ -37,7 +39,8 @@ export async function* splitParse(source: AsyncIterable<Uint8Array>): AsyncGener
         depth--;
         if (depth === 1) {
           const piece = buf.subarray(start, i + 1);
-          const text = pending.length > 0 ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
+          const text =
+            pending.length > 0 ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
           pending = [];
           out.push(JSON.parse(text));
           start = -1;

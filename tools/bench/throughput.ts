@@ -88,7 +88,10 @@ async function runFloor(rt: Runtime, blobs: readonly BlobRef[], concurrency: num
   return { records, bytes };
 }
 
-export async function benchThroughput(o: ThroughputOptions, note: (s: string) => void): Promise<ThroughputResult> {
+export async function benchThroughput(
+  o: ThroughputOptions,
+  note: (s: string) => void,
+): Promise<ThroughputResult> {
   const azurite = await startAzurite();
   const sim = await startSimChild({ seed: 7, hours: o.hours, eventsPerHour: o.eventsPerHour });
   try {
