@@ -1,0 +1,95 @@
+/**
+ * API faults against the runner as a child process: AF429 storms (403 and 429), 5xx, 408, resets,
+ * truncated and malformed bodies, slow answers, late-listed content, in-blob duplicate records and
+ * token revocation mid-run. Every event must arrive exactly once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, killAllChildren } from '../../../tools/chaos/child.js';
+import { sampleCheckpoints } from '../../../tools/chaos/invariants.js';
+import {
+  chaosScale,
+  chaosSeed,
+  failureReport,
+  runUntilComplete,
+  sizeFor,
+  verify,
+} from '../../../tools/chaos/scenario.js';
+import { startStack, type Stack } from '../../../tools/chaos/stack.js';
+import type { BlobTruth } from '../../../tools/simulator/types.js';
+
+const STORM = {
+  throttle403: 0.06,
+  throttle429: 0.04,
+  retryAfterSeconds: 1,
+  internalError: 0.04,
+  unavailable: 0.03,
+  timeout408: 0.03,
+  connectionReset: 0.03,
+  truncatedBody: 0.06,
+  malformedJson: 0.04,
+  slow: 0.05,
+  slowMs: 100,
+};
+
+const stacks: Stack[] = [];
+beforeAll(() => ensureBuilt(), 300_000);
+afterAll(async () => {
+  killAllChildren();
+  await Promise.all(stacks.map((s) => s.close()));
+});
+
+describe('chaos: API faults', () => {
+  it(
+    'a fault storm, late content and token revocation: nothing lost, nothing twice, within the rules',
+    { timeout: 300_000 },
+    async () => {
+      const seed = chaosSeed(101);
+      const size = sizeFor(chaosScale());
+      const startedAt = Date.now();
+      const stack = await startStack({
+        seed,
+        ...size,
+        faults: STORM,
+        env: { O365_MAX_REQUESTS_PER_MINUTE: '900', O365_PADDING_MINUTES: '120' },
+      });
+      stacks.push(stack);
+      const sampler = sampleCheckpoints(stack);
+      const late: BlobTruth[] = [];
+      let revocations = 0;
+      const log = await runUntilComplete(stack, {
+        plan: () => undefined,
+        maxAttempts: 4,
+        during: async () => {
+          // Mid-run, revoke every token issued so far: the runner must get a new one and go on.
+          if (revocations > 0) return;
+          for (let i = 0; i < 1200 && stack.sim.requestLog.filter((e) => e.kind === 'blob').length < 5; i++)
+            await new Promise((r) => setTimeout(r, 50));
+          stack.sim.setFaults({ ...STORM, revokeTokensIssuedBefore: new Date() });
+          revocations += 1;
+        },
+      });
+      // Content that becomes listable only after the first run, inside the re-listed padding.
+      for (const ct of stack.contentTypes.slice(0, 2)) {
+        late.push(
+          stack.sim.addLateBlob(stack.tenant.tenantId, ct, new Date(Date.now() - 40 * 60_000), new Date()),
+        );
+      }
+      for (let round = 0; round < size.rounds; round++)
+        await runUntilComplete(stack, { plan: () => undefined, maxAttempts: 4, log });
+      const v = await verify(stack, {
+        scenario: 'api-faults',
+        seed,
+        log,
+        samples: await sampler.stop(),
+        extraBlobs: late,
+        extraFaults: { tokenRevocation: revocations, lateListed: late.length },
+        startedAt,
+      });
+      expect(v.problems, failureReport(v)).toEqual([]);
+      expect(v.figures.eventsChecked).toBeGreaterThan(0);
+      // The storm really happened: both throttling shapes and body faults were served.
+      for (const kind of ['throttle403', 'throttle429', 'truncatedBody', 'malformedJson'])
+        expect(v.figures.faults[kind] ?? 0, `${kind} injected (seed ${seed})`).toBeGreaterThan(0);
+    },
+  );
+});
