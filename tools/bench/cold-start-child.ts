@@ -8,6 +8,14 @@ import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+if (process.argv[2] === '--dep') {
+  // One production dependency alone, to attribute the entry modules' load time.
+  const t = performance.now();
+  await import(process.argv[3] ?? '');
+  process.stdout.write(`${JSON.stringify({ importMs: performance.now() - t })}\n`);
+  process.exit(0);
+}
+
 const loaded = new Set<string>();
 if (process.argv[3] === 'count') {
   // Counting costs time, so timing runs don't count.

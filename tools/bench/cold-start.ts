@@ -3,7 +3,7 @@
  * the dependency footprint — modules loaded, their bytes, and the installed production packages.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, runJsonChild } from './harness.js';
 import { median } from './stats.js';
@@ -37,6 +37,8 @@ export interface ColdStartResult {
   topPackages: Array<{ name: string; modules: number; bytes: number }>;
   prodPackages: number;
   prodBytes: number;
+  /** Median import time of each direct production dependency alone, in a fresh process. */
+  dependencyImportMs: Record<string, number>;
 }
 
 function dirBytes(dir: string): number {
@@ -86,6 +88,18 @@ export async function benchColdStart(o: { runs: number; root: string }): Promise
   const counted = await runJsonChild<ChildResult>(script, [functionsDir, 'count'], { env });
   if (!counted.result) throw new Error(`cold start child (count) failed: ${counted.error}`);
   const prod = productionFootprint(o.root);
+  const pkg = JSON.parse(readFileSync(path.join(o.root, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const dependencyImportMs: Record<string, number> = {};
+  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+    const times: number[] = [];
+    for (let i = 0; i < Math.min(5, o.runs); i++) {
+      const r = await runJsonChild<{ importMs: number }>(script, ['--dep', dep], { env });
+      if (r.result) times.push(r.result.importMs);
+    }
+    dependencyImportMs[dep] = median(times);
+  }
   return {
     runs: o.runs,
     importMs,
@@ -103,5 +117,6 @@ export async function benchColdStart(o: { runs: number; root: string }): Promise
     topPackages: counted.result.topPackages ?? [],
     prodPackages: prod.packages,
     prodBytes: prod.bytes,
+    dependencyImportMs,
   };
 }

@@ -92,6 +92,22 @@ if (wanted('cold')) {
       metric: 'production dependencies installed (packages, bytes)',
       value: `${r.prodPackages} pkgs, ${mb(r.prodBytes)} MB`,
     },
+    {
+      section: 'cold start',
+      metric: 'largest packages loaded (modules)',
+      value: r.topPackages
+        .slice(0, 6)
+        .map((p) => `${p.name} ${p.modules}`)
+        .join(', '),
+    },
+    {
+      section: 'cold start',
+      metric: `each dependency imported alone (ms, n=${Math.min(5, r.runs)})`,
+      value: Object.entries(r.dependencyImportMs)
+        .sort((a, b) => b[1] - a[1])
+        .map(([d, ms]) => `${d} ${fmt(ms)}`)
+        .join(', '),
+    },
   );
 }
 
