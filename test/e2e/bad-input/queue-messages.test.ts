@@ -116,8 +116,7 @@ describe('bad queue messages', () => {
     expect(rejected.length + poison.length).toBe(bad.length);
     expect(results.filter((r) => r.dequeueCount > 2)).toEqual([]);
     expect((await p.rt.clients.queue.getProperties()).approximateMessagesCount).toBe(0);
-    for (const reason of rejected.map((r) => r.reason))
-      expect(reason).not.toMatch(/\[object Object\]/);
+    for (const reason of rejected.map((r) => r.reason)) expect(reason).not.toMatch(/\[object Object\]/);
     // Forged hosts never got a connection, let alone a token.
     expect(trap.connections()).toBe(0);
     expect(p.sim.requestLog.filter((e) => e.kind === 'blob').length).toBe(3);
