@@ -49,7 +49,7 @@ const plan = {
     ? { hours: 168, eventsPerHour: 1250, runs: 3 }
     : quick
       ? { hours: 12, eventsPerHour: 200, runs: 3 }
-      : { hours: 24, eventsPerHour: 1000, runs: 3 },
+      : { hours: 24, eventsPerHour: 500, runs: 3 },
 };
 
 const note = (s: string) => process.stderr.write(`${s}\n`);
