@@ -39,7 +39,11 @@ export function adminRoute(provider: RuntimeProvider, handler: AdminHandler) {
     } catch (err) {
       if (err instanceof InvalidInputError) return json(400, { error: err.message });
       rt.logger.error('http.failed', { route: request.url, error: err });
-      const status = err instanceof PipelineError && err.httpStatus !== undefined ? 502 : 500;
+      // A failure of the Management API or of Entra ID is upstream (502); anything else is ours (500).
+      const upstream =
+        err instanceof PipelineError &&
+        (err.httpStatus !== undefined || err.name === 'AuthError' || err.name === 'ApiError');
+      const status = upstream ? 502 : 500;
       return json(status, { error: errorMessage(err) });
     }
   };

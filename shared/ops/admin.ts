@@ -53,14 +53,15 @@ export function parseWindowArgs(
   now: Date,
 ): { start: Date; end: Date } {
   const e = end ? new Date(end) : now;
+  // Check the end first: a missing start is derived from it and must not take the blame.
+  if (Number.isNaN(e.getTime()))
+    throw new InvalidInputError(
+      `endTime '${end}' is not a date; accepted: ISO-8601, e.g. 2026-11-20T11:00:00Z`,
+    );
   const s = start ? new Date(start) : new Date(e.getTime() - 60 * 60_000);
   if (Number.isNaN(s.getTime()))
     throw new InvalidInputError(
       `startTime '${start}' is not a date; accepted: ISO-8601, e.g. 2026-11-20T10:00:00Z`,
-    );
-  if (Number.isNaN(e.getTime()))
-    throw new InvalidInputError(
-      `endTime '${end}' is not a date; accepted: ISO-8601, e.g. 2026-11-20T11:00:00Z`,
     );
   if (s >= e) throw new InvalidInputError('startTime must be before endTime');
   if (e.getTime() - s.getTime() > 86_400_000)

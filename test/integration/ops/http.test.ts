@@ -105,8 +105,8 @@ describe('admin HTTP handlers', () => {
   it('upstream failure: subscriptions with a wrong secret answer 5xx with the message', async () => {
     const h = await handlers({ O365_CLIENT_SECRET: 'not-the-secret' });
     const r = await h.list(request({ method: 'GET', route: 'subscriptions' }), context().ctx);
-    // The token endpoint refused the secret: 500 (an auth error carries no API HTTP status), with Entra's reason.
-    expect(r.status).toBe(500);
+    // The token endpoint refused the secret: an upstream failure (502), with Entra's reason.
+    expect(r.status).toBe(502);
     expect(body(r).error).toMatch(/^token request failed \(secret\): invalid_client/);
     expect(body(r).error).not.toContain('not-the-secret');
   });
