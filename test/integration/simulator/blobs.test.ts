@@ -77,6 +77,7 @@ describe('content blobs', () => {
     });
     const malformed = await fetchBlob(`${base}/not-a-content-id`);
     expect(malformed.json.error.code).toBe('AF20052');
+    expect((await fetchBlob(`${base}/bad%zzid`)).json.error.code).toBe('AF20052');
     const old = sim.blobs(
       tenantId,
       'Audit.SharePoint',

@@ -2,7 +2,7 @@
  * `/api/v1.0/{tenant}/activity/feed/...`: token checks, subscriptions, content listing with the
  * time-window rules and pagination, blob retrieval, notifications and dlpSensitiveTypes.
  */
-import { CONTENT_TYPES, isContentType, type ContentType } from '../../../shared/content-types.js';
+import { isContentType, type ContentType } from '../../../shared/content-types.js';
 import { AfError } from '../af-errors.js';
 import type { AccessClaims, EntraService } from '../entra.js';
 import type { FaultInjector } from '../faults.js';
@@ -106,7 +106,14 @@ export function handleFeed(d: FeedDeps, r: FeedRequest): Reply | Promise<Reply> 
 
   if (r.kind === 'blob') {
     if (r.method !== 'GET') return methodNotAllowed(r.method);
-    return getBlob(d, r, tenant, auth.claims, decodeURIComponent(r.op.slice('audit/'.length)));
+    const raw = r.op.slice('audit/'.length);
+    let contentId: string;
+    try {
+      contentId = decodeURIComponent(raw);
+    } catch {
+      return afReply(new AfError('AF20052', [raw]));
+    }
+    return getBlob(d, r, tenant, auth.claims, contentId);
   }
   const route = ROUTES[r.op];
   if (!route) return notFound(r.url.pathname + r.url.search);
@@ -259,5 +266,3 @@ function dlpSensitiveTypes(r: FeedRequest): Reply {
   }
   return { status: 200, body: DLP_SENSITIVE_TYPES };
 }
-
-export const ALL_CONTENT_TYPES: readonly ContentType[] = CONTENT_TYPES;
