@@ -43,7 +43,9 @@ export function rngOf(seed: number, salt: number): Rng {
   return mulberry32((seed * 2654435761 + salt) >>> 0);
 }
 
-export const FIGURES_FILE = path.join(tmpdir(), 'o365-chaos-figures.ndjson');
+/** Where each scenario appends its figures (one JSON line); CHAOS_FIGURES_FILE chooses another file. */
+export const FIGURES_FILE =
+  process.env.CHAOS_FIGURES_FILE ?? path.join(tmpdir(), 'o365-chaos-figures.ndjson');
 
 export interface Attempt {
   crashAt?: string;

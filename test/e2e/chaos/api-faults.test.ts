@@ -14,7 +14,9 @@ import {
   sizeFor,
   verify,
 } from '../../../tools/chaos/scenario.js';
-import { startStack, type Stack } from '../../../tools/chaos/stack.js';
+import { NAMES, startStack, type Stack } from '../../../tools/chaos/stack.js';
+import { toMessage } from '../../../shared/enumerator/enqueue.js';
+import { startTrap, type Trap } from '../bad-input/helpers.js';
 import type { BlobTruth } from '../../../tools/simulator/types.js';
 
 const STORM = {
@@ -32,10 +34,12 @@ const STORM = {
 };
 
 const stacks: Stack[] = [];
+const traps: Trap[] = [];
 beforeAll(() => ensureBuilt(), 300_000);
 afterAll(async () => {
   killAllChildren();
   await Promise.all(stacks.map((s) => s.close()));
+  await Promise.all(traps.map((t) => t.close()));
 });
 
 describe('chaos: API faults', () => {
@@ -53,6 +57,18 @@ describe('chaos: API faults', () => {
         env: { O365_MAX_REQUESTS_PER_MINUTE: '900', O365_PADDING_MINUTES: '120' },
       });
       stacks.push(stack);
+      // A forged message waits on the queue: its contentUri points at a listener that counts connections.
+      const trap = await startTrap();
+      traps.push(trap);
+      const queue = stack.storage().queues.getQueueClient(NAMES.queue);
+      await queue.createIfNotExists();
+      const forged = stack.sim.blobs(stack.tenant.tenantId, 'Audit.General')[0]!;
+      const forgedUri = `${trap.origin}/api/v1.0/${stack.tenant.tenantId}/activity/feed/audit/${forged.contentId}`;
+      await queue.sendMessage(
+        Buffer.from(
+          JSON.stringify(toMessage(stack.tenant.tenantId, { ...forged, contentUri: forgedUri }, new Date())),
+        ).toString('base64'),
+      );
       const sampler = sampleCheckpoints(stack);
       const late: BlobTruth[] = [];
       let revocations = 0;
@@ -86,6 +102,10 @@ describe('chaos: API faults', () => {
         startedAt,
       });
       expect(v.problems, failureReport(v)).toEqual([]);
+      // The forged message was refused with a reason on record, and no connection reached its host.
+      expect(trap.connections(), `connections to the forged host (seed ${seed})`).toBe(0);
+      const rejected = await stack.ledger().rejectedMessages(10);
+      expect(rejected.map((r) => r.reason).join('\n')).toMatch(/contentUri/);
       expect(v.figures.eventsChecked).toBeGreaterThan(0);
       // The storm really happened: both throttling shapes and body faults were served.
       for (const kind of ['throttle403', 'throttle429', 'truncatedBody', 'malformedJson'])
