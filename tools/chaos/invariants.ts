@@ -88,6 +88,17 @@ export function checkOutputs(
         problems.push(`event ${id} appears ${n} times in ${o.name}`);
       }
   }
+  // Where each event Id is written, and in how many blobs the API delivered it: an event the API
+  // re-delivers in another blob may be written once (deduplicated) or once per blob, never more.
+  const writtenIn = new Map<string, number>();
+  for (const o of outputs) for (const id of new Set(o.ids)) writtenIn.set(id, (writtenIn.get(id) ?? 0) + 1);
+  const deliveredIn = new Map<string, number>();
+  for (const b of expected) for (const id of b.eventIds) deliveredIn.set(id, (deliveredIn.get(id) ?? 0) + 1);
+  for (const [id, n] of writtenIn)
+    if (n > (deliveredIn.get(id) ?? 1)) {
+      duplicated += n - (deliveredIn.get(id) ?? 1);
+      problems.push(`event ${id} is written in ${n} blobs but delivered in ${deliveredIn.get(id) ?? 1}`);
+    }
   for (const b of expected) {
     const name = outputBlobName(b.tenantId, b.contentType, b.contentId, b.contentCreated);
     const o = byName.get(name);
@@ -95,17 +106,16 @@ export function checkOutputs(
       if (o) problems.push(`expired content ${b.contentId} has output ${name}`);
       continue;
     }
-    const ids = new Set(o?.ids ?? []);
     for (const id of b.eventIds) {
       if (opts.filteredIds?.has(id)) {
-        if (ids.has(id)) problems.push(`filtered event ${id} was written`);
+        if (writtenIn.has(id)) problems.push(`filtered event ${id} was written`);
         continue;
       }
       eventsChecked += 1;
-      if (!ids.has(id)) {
+      if (!writtenIn.has(id)) {
         lost += 1;
         if (lost <= 10)
-          problems.push(`event ${id} of ${b.contentType} ${b.contentId} is missing from ${name}`);
+          problems.push(`event ${id} of ${b.contentType} ${b.contentId} is missing (expected in ${name})`);
       }
     }
   }
