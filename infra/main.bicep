@@ -172,6 +172,9 @@ param o365CheckpointTable string = 'o365checkpoints'
 @description('O365_LEDGER_TABLE: ledger table.')
 param o365LedgerTable string = 'o365ledger'
 
+@description('O365_EVENT_ID_TABLE: event-Id claim table (cross-blob dedupe, rows kept 10 days).')
+param o365EventIdTable string = 'o365eventids'
+
 @description('O365_OUTPUT_CONTAINER: output container.')
 param o365OutputContainer string = 'o365-events'
 
@@ -239,6 +242,7 @@ module storage 'modules/storage.bicep' = {
     queueName: o365QueueName
     checkpointTableName: o365CheckpointTable
     ledgerTableName: o365LedgerTable
+    eventIdTableName: o365EventIdTable
     outputContainerName: o365OutputContainer
     deploymentContainerName: deploymentContainerName
   }
@@ -325,6 +329,7 @@ var appSettings = {
   O365_QUEUE_NAME: o365QueueName
   O365_CHECKPOINT_TABLE: o365CheckpointTable
   O365_LEDGER_TABLE: o365LedgerTable
+  O365_EVENT_ID_TABLE: o365EventIdTable
   O365_OUTPUT_CONTAINER: o365OutputContainer
   O365_OUTPUT_CONNECTION: o365OutputConnection
   O365_WEBHOOK_AUTH_ID: empty(webhookAuthIdSecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${webhookAuthIdSecretName})'

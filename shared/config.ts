@@ -53,6 +53,7 @@ export interface StorageNames {
   poisonQueueName: string;
   checkpointTable: string;
   ledgerTable: string;
+  eventIdTable: string;
   outputContainer: string;
   outputConnection: string;
 }
@@ -243,6 +244,7 @@ const schema = z.object({
   O365_QUEUE_NAME: queueName().prefault(d('O365_QUEUE_NAME')),
   O365_CHECKPOINT_TABLE: tableName().prefault(d('O365_CHECKPOINT_TABLE')),
   O365_LEDGER_TABLE: tableName().prefault(d('O365_LEDGER_TABLE')),
+  O365_EVENT_ID_TABLE: tableName().prefault(d('O365_EVENT_ID_TABLE')),
   O365_OUTPUT_CONTAINER: containerName().prefault(d('O365_OUTPUT_CONTAINER')),
   O365_OUTPUT_CONNECTION: str()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a setting name' })
@@ -443,6 +445,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       poisonQueueName: `${p.O365_QUEUE_NAME}-poison`,
       checkpointTable: p.O365_CHECKPOINT_TABLE,
       ledgerTable: p.O365_LEDGER_TABLE,
+      eventIdTable: p.O365_EVENT_ID_TABLE,
       outputContainer: p.O365_OUTPUT_CONTAINER,
       outputConnection: p.O365_OUTPUT_CONNECTION,
     },

@@ -15,6 +15,7 @@ import { registerSecret, stderrLogger, type Logger } from './logger.js';
 import { tableCheckpointStore } from './storage/checkpoints.js';
 import { createStorageClients } from './storage/clients.js';
 import { storageContentQueue } from './storage/content-queue.js';
+import { tableEventIdClaims, type EventIdClaims } from './storage/event-ids.js';
 import { blobEventSink } from './storage/event-sink.js';
 import { tableContentLedger } from './storage/ledger.js';
 import type { CheckpointStore, ContentLedger, ContentQueue, EventSink } from './storage/types.js';
@@ -30,12 +31,15 @@ export interface Runtime {
   ledger: ContentLedger;
   queue: ContentQueue;
   sink: EventSink;
+  /** Cross-blob dedupe: pass to the processor and the enumerator (cleanup). */
+  claims: EventIdClaims;
   queueTrigger: QueueTriggerSettings;
   clients: {
     queue: QueueClient;
     poison: QueueClient;
     checkpointTable: TableClient;
     ledgerTable: TableClient;
+    eventIdTable: TableClient;
     container: ContainerClient;
   };
 }
@@ -72,6 +76,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const poison = stateStorage.queues.getQueueClient(config.storage.poisonQueueName);
   const checkpointTable = stateStorage.table(config.storage.checkpointTable);
   const ledgerTable = stateStorage.table(config.storage.ledgerTable);
+  const eventIdTable = stateStorage.table(config.storage.eventIdTable);
   const container = outputStorage.blobs.getContainerClient(config.storage.outputContainer);
 
   return {
@@ -85,8 +90,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ledger: tableContentLedger(ledgerTable),
     queue: storageContentQueue(queue, poison),
     sink: blobEventSink(container),
+    claims: tableEventIdClaims(eventIdTable),
     queueTrigger: readQueueTriggerSettings(env),
-    clients: { queue, poison, checkpointTable, ledgerTable, container },
+    clients: { queue, poison, checkpointTable, ledgerTable, eventIdTable, container },
   };
 }
 
@@ -110,6 +116,7 @@ export async function ensureStorage(rt: Runtime): Promise<void> {
     rt.clients.poison.createIfNotExists(),
     rt.clients.checkpointTable.createTable(),
     rt.clients.ledgerTable.createTable(),
+    rt.clients.eventIdTable.createTable(),
     rt.clients.container.createIfNotExists(),
   ]);
 }

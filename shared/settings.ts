@@ -198,6 +198,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Ledger table (one row per content blob).',
   },
   {
+    key: 'O365_EVENT_ID_TABLE',
+    default: 'o365eventids',
+    description:
+      'Event-Id claim table: one row per event Id for 10 days, so an event re-delivered in another blob is written once.',
+  },
+  {
     key: 'O365_OUTPUT_CONTAINER',
     default: 'o365-events',
     description: 'Output container for normalized events.',

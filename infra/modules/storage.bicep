@@ -1,5 +1,5 @@
 // Storage account of the app: Functions host storage (AzureWebJobsStorage), the content queue and
-// its poison queue, the checkpoint and ledger tables, the output container and the Flex deployment
+// its poison queue, the checkpoint, ledger and event-Id claim tables, the output container and the Flex deployment
 // package container. Shared-key access is disabled: every client authenticates with Entra ID.
 // Nothing here outputs a key or a connection string.
 
@@ -24,6 +24,9 @@ param checkpointTableName string
 
 @description('Ledger table name (O365_LEDGER_TABLE).')
 param ledgerTableName string
+
+@description('Event-Id claim table name (O365_EVENT_ID_TABLE).')
+param eventIdTableName string
 
 @description('Output container name (O365_OUTPUT_CONTAINER).')
 param outputContainerName string
@@ -117,6 +120,11 @@ resource checkpointTable 'Microsoft.Storage/storageAccounts/tableServices/tables
 resource ledgerTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
   parent: tableService
   name: ledgerTableName
+}
+
+resource eventIdTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: eventIdTableName
 }
 
 output id string = storage.id

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { ContentType } from '../content-types.js';
 import { errorMessage, PipelineError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { EventIdClaims } from '../storage/event-ids.js';
 import type { Checkpoint, CheckpointStore, ContentLedger, ContentQueue } from '../storage/types.js';
 import { enqueueNewContent } from './enqueue.js';
 import { MINUTE_MS, planWindows, splitWindow, type PlanSettings } from './windows.js';
@@ -17,6 +18,11 @@ import { MINUTE_MS, planWindows, splitWindow, type PlanSettings } from './window
 export const SUBSCRIBE_INTERVAL_MS = 15 * MINUTE_MS;
 /** Ledger rows deleted per content type per run, so cleanup never eats the time budget. */
 export const CLEANUP_BATCH = 500;
+/**
+ * Expired event-Id claims deleted per run (one row per event, per tenant): 5000 per 5-minute run
+ * is 1.44 M a day, in transactions of up to 100 rows.
+ */
+export const EVENT_ID_CLEANUP_BATCH = 5000;
 
 export interface EnumeratorSettings extends PlanSettings {
   tenantId: string;
@@ -31,6 +37,8 @@ export interface EnumeratorDeps {
   checkpoints: CheckpointStore;
   ledger: ContentLedger;
   queue: ContentQueue;
+  /** Event-Id claims of the processor (`Runtime.claims`): the enumerator deletes expired ones. */
+  claims?: EventIdClaims;
   clock: Clock;
   logger: Logger;
   settings: EnumeratorSettings;
@@ -65,6 +73,8 @@ export interface RunSummary {
   types: ContentTypeSummary[];
   enqueued: number;
   lagMinutes?: number;
+  /** Expired event-Id claims deleted this run. */
+  eventIdsCleaned: number;
   ok: boolean;
 }
 
@@ -83,6 +93,7 @@ export async function runEnumeration(deps: EnumeratorDeps): Promise<RunSummary> 
   const types = await Promise.all(
     deps.settings.contentTypes.map((ct) => enumerateContentType(deps, ct, deadline)),
   );
+  const eventIdsCleaned = await cleanupEventIds(deps, deadline);
   const lags = types.map((t) => t.lagMinutes).filter((l): l is number => l !== undefined);
   const summary: RunSummary = {
     startedAt: startedAt.toISOString(),
@@ -90,6 +101,7 @@ export async function runEnumeration(deps: EnumeratorDeps): Promise<RunSummary> 
     types,
     enqueued: types.reduce((n, t) => n + t.enqueued, 0),
     lagMinutes: lags.length > 0 ? Math.max(...lags) : undefined,
+    eventIdsCleaned,
     ok: types.every((t) => t.status !== 'error'),
   };
   deps.logger.info('enumerate.summary', {
@@ -99,6 +111,20 @@ export async function runEnumeration(deps: EnumeratorDeps): Promise<RunSummary> 
     types: types.map((t) => ({ ...t })),
   });
   return summary;
+}
+
+/**
+ * Claims are per tenant, not per content type: one bounded pass per run, after the listing and
+ * only within the budget. A failure is logged and retried next run; it never fails the listing.
+ */
+async function cleanupEventIds(deps: EnumeratorDeps, deadline: number): Promise<number> {
+  if (!deps.claims || deps.clock.now().getTime() >= deadline) return 0;
+  try {
+    return await deps.claims.cleanup(deps.settings.tenantId, deps.clock.now(), EVENT_ID_CLEANUP_BATCH);
+  } catch (err) {
+    deps.logger.error('event_ids.cleanup_failed', { error: err });
+    return 0;
+  }
 }
 
 /** Checkpoint access that re-reads on etag conflicts and never moves `listedThrough` backwards. */

@@ -1,7 +1,8 @@
 /**
  * Processes one content blob: validate the message, fetch the blob as a stream, and per record
- * dedupe → filter → mask → entities → normalize → NDJSON → gzip → streamed upload to the
- * deterministic blob name, then record the outcome in the ledger.
+ * dedupe (within the blob, then across blobs through event-Id claims) → filter → mask → entities →
+ * normalize → NDJSON → gzip → streamed upload to the deterministic blob name, then record the
+ * outcome in the ledger.
  *
  * Error semantics follow the queue trigger: returning acknowledges the message; throwing makes the
  * host retry it, up to maxDequeueCount, then move it to `<queue>-poison`. Permanent problems
@@ -17,6 +18,7 @@ import type { Config } from '../config.js';
 import { errorMessage, InvalidInputError, PipelineError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { outputBlobName } from '../storage/names.js';
+import type { ClaimSession, EventIdClaims } from '../storage/event-ids.js';
 import type { ContentLedger, ContentMessage, EventSink, LedgerEntry } from '../storage/types.js';
 import { createDeduper } from './dedupe.js';
 import { extractEntityEvents } from './entities.js';
@@ -24,7 +26,15 @@ import { createRecordFilter } from './filter.js';
 import { maskFindings } from './mask.js';
 import { parseContentMessage, rawText } from './message.js';
 import { normalizeInvalid, normalizeRecord, type NormalizeContext } from './normalize.js';
-import { parseRecords } from './parse.js';
+import { parseRecords, type ParsedItem } from './parse.js';
+
+/**
+ * Records claimed per table round trip. Bounds what is buffered between parse and upload (about
+ * 100 records) and costs about one entity-group transaction per 100 records and hour partition.
+ */
+export const CLAIM_BATCH = 100;
+/** Micro-batches whose claims may be in flight at once (the table round trip overlaps the work). */
+export const CLAIMS_IN_FLIGHT = 4;
 
 export interface ProcessorDeps {
   config: Pick<Config, 'tenantId' | 'filter' | 'mask' | 'entityKeys' | 'fields'>;
@@ -32,6 +42,11 @@ export interface ProcessorDeps {
   guard: UrlGuard;
   ledger: ContentLedger;
   sink: EventSink;
+  /**
+   * Cross-blob dedupe (`Runtime.claims`). Without it only duplicates within one blob are dropped:
+   * every composition root that processes content for real must pass it.
+   */
+  claims?: EventIdClaims;
   clock: Clock;
   logger: Logger;
   /** host.json `extensions.queues.maxDequeueCount`. */
@@ -43,7 +58,10 @@ export interface ProcessCounts {
   written: number;
   filtered: number;
   masked: number;
+  /** Repeated Ids within this blob. */
   duplicates: number;
+  /** Ids owned by another content blob (the API re-delivered them): skipped, written there. */
+  crossBlobDuplicates: number;
   invalid: number;
 }
 
@@ -78,7 +96,12 @@ export async function processContentMessage(
   }
 
   const log = logger.child({ contentType: message.contentType, contentId: message.contentId });
-  const existing = await deps.ledger.get(message.tenantId, message.contentType, message.contentId, message.contentCreated);
+  const existing = await deps.ledger.get(
+    message.tenantId,
+    message.contentType,
+    message.contentId,
+    message.contentCreated,
+  );
   const base: LedgerEntry = {
     ...message,
     listedAt: existing?.listedAt ?? message.listedAt,
@@ -96,8 +119,13 @@ export async function processContentMessage(
     return { status: 'expired', reason };
   }
 
+  const claims = deps.claims?.session({
+    tenantId: message.tenantId,
+    contentId: message.contentId,
+    contentCreated: message.contentCreated,
+  });
   try {
-    const result = await writeEvents(message, base.listedAt ?? message.listedAt, deps);
+    const result = await writeEvents(message, base.listedAt ?? message.listedAt, deps, claims);
     await deps.ledger.recordOutcome({
       ...base,
       ...result.counts,
@@ -115,19 +143,54 @@ export async function processContentMessage(
       const state = e.afCode === 'AF20051' ? 'expired' : 'failed';
       const reason = errorMessage(err);
       await settle(deps, base, state, reason, dequeueCount);
+      await releaseClaims(claims, log);
       log.error('content.unavailable', { state, afCode: e.afCode, httpStatus: e.httpStatus, reason });
       return { status: state, reason };
     }
     const last = dequeueCount >= deps.maxDequeueCount;
     const reason = `attempt ${dequeueCount} of ${deps.maxDequeueCount}: ${errorMessage(err)}`;
     await settle(deps, base, last ? 'failed' : base.state, reason, dequeueCount);
+    if (last) await releaseClaims(claims, log);
     log[last ? 'error' : 'warn']('content.attempt_failed', { error: err, dequeueCount, lastAttempt: last });
     throw err;
   }
 }
 
-async function settle(deps: ProcessorDeps, base: LedgerEntry, state: LedgerEntry['state'], reason: string, attempts: number) {
-  await deps.ledger.recordOutcome({ ...base, state, lastError: reason, attempts, updatedAt: deps.clock.now().toISOString() });
+/**
+ * A blob that failed for good gives back the Ids it owns, so other blobs carrying them write them
+ * when they are processed (later, or again after a replay). What this cannot cover, and so may still
+ * lose an event that was also delivered elsewhere: a blob whose other copies were already processed
+ * (and skipped the Id) before the release; claims taken by an earlier attempt in an hour partition
+ * this attempt never reached; a host crash on the last attempt (the message goes to poison without
+ * this code running); and a failed release (logged). A replay of the failed blob re-claims and
+ * writes them all. Releasing while an earlier output of this blob exists (an operator reprocess
+ * that failed) can duplicate instead: we prefer a duplicate to a loss.
+ */
+async function releaseClaims(claims: ClaimSession | undefined, log: Logger): Promise<void> {
+  if (!claims) return;
+  try {
+    const released = await claims.release();
+    if (released > 0) log.warn('event_ids.released', { released });
+  } catch (err) {
+    // The original failure is what the caller reports; the lost release is logged for operators.
+    log.error('event_ids.release_failed', { error: err });
+  }
+}
+
+async function settle(
+  deps: ProcessorDeps,
+  base: LedgerEntry,
+  state: LedgerEntry['state'],
+  reason: string,
+  attempts: number,
+) {
+  await deps.ledger.recordOutcome({
+    ...base,
+    state,
+    lastError: reason,
+    attempts,
+    updatedAt: deps.clock.now().toISOString(),
+  });
 }
 
 /** Refuse a message before any request: wrong tenant, a URI the token must not go to, or a URI naming other content. */
@@ -149,9 +212,22 @@ function checkMessage(message: ContentMessage, deps: ProcessorDeps): void {
   }
 }
 
-async function writeEvents(message: ContentMessage, ingestedAt: string, deps: ProcessorDeps) {
+async function writeEvents(
+  message: ContentMessage,
+  ingestedAt: string,
+  deps: ProcessorDeps,
+  claims: ClaimSession | undefined,
+) {
   const { config } = deps;
-  const counts: ProcessCounts = { events: 0, written: 0, filtered: 0, masked: 0, duplicates: 0, invalid: 0 };
+  const counts: ProcessCounts = {
+    events: 0,
+    written: 0,
+    filtered: 0,
+    masked: 0,
+    duplicates: 0,
+    crossBlobDuplicates: 0,
+    invalid: 0,
+  };
   const body = await deps.api.fetchContent(message.contentUri);
   const ctx: NormalizeContext = {
     tenantId: message.tenantId,
@@ -164,9 +240,21 @@ async function writeEvents(message: ContentMessage, ingestedAt: string, deps: Pr
   const keep = createRecordFilter(config.filter);
   const dedupe = createDeduper();
 
-  async function* lines(): AsyncGenerator<string> {
-    for await (const item of parseRecords(body.stream)) {
-      counts.events += 1;
+  type Claimed = { batch: readonly ParsedItem[]; owned: Promise<boolean[] | undefined> };
+
+  function claim(batch: readonly ParsedItem[]): Claimed {
+    const records = batch.flatMap((item) => (item.kind === 'record' ? [item.record] : []));
+    const owned = claims && records.length > 0 ? claims.claim(records) : Promise.resolve(undefined);
+    // Awaited in order by emit(); this only keeps a rejection from being reported as unhandled meanwhile.
+    owned.catch(() => undefined);
+    return { batch, owned };
+  }
+
+  /** Lines of one micro-batch, in input order, once its records' claims are known. */
+  async function* emit({ batch, owned: claimed }: Claimed): AsyncGenerator<string> {
+    const owned = await claimed;
+    let r = 0;
+    for (const item of batch) {
       if (item.kind === 'invalid') {
         counts.invalid += 1;
         counts.written += 1;
@@ -175,8 +263,8 @@ async function writeEvents(message: ContentMessage, ingestedAt: string, deps: Pr
         yield `${JSON.stringify(normalizeInvalid({ ...item, raw }, ctx))}\n`;
         continue;
       }
-      if (dedupe.seen(item.record)) {
-        counts.duplicates += 1;
+      if (owned && owned[r++] === false) {
+        counts.crossBlobDuplicates += 1;
         continue;
       }
       if (!keep(item.record).keep) {
@@ -195,7 +283,40 @@ async function writeEvents(message: ContentMessage, ingestedAt: string, deps: Pr
     }
   }
 
-  const blobPath = outputBlobName(message.tenantId, message.contentType, message.contentId, message.contentCreated);
+  async function* lines(): AsyncGenerator<string> {
+    // Micro-batches keep memory bounded (at most CLAIMS_IN_FLIGHT + 1 batches are held) while
+    // paying one claim round trip per batch, overlapped with parsing and upload. Batches hold
+    // distinct Ids (in-blob dedupe comes first), so their claims never contend with each other.
+    const inFlight: Claimed[] = [];
+    let batch: ParsedItem[] = [];
+    try {
+      for await (const item of parseRecords(body.stream)) {
+        counts.events += 1;
+        if (item.kind === 'record' && dedupe.seen(item.record)) {
+          counts.duplicates += 1;
+          continue;
+        }
+        batch.push(item);
+        if (batch.length >= CLAIM_BATCH) {
+          inFlight.push(claim(batch));
+          batch = [];
+          if (inFlight.length >= CLAIMS_IN_FLIGHT) yield* emit(inFlight.shift()!);
+        }
+      }
+      inFlight.push(claim(batch));
+      while (inFlight.length > 0) yield* emit(inFlight.shift()!);
+    } finally {
+      // On failure, no claim may still be landing when the caller releases this blob's claims.
+      await Promise.allSettled(inFlight.map((c) => c.owned));
+    }
+  }
+
+  const blobPath = outputBlobName(
+    message.tenantId,
+    message.contentType,
+    message.contentId,
+    message.contentCreated,
+  );
   const source = Readable.from(lines());
   const gzip = createGzip();
   // A failure while reading the blob (truncated, malformed) must fail the upload, so no partial
