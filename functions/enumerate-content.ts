@@ -3,7 +3,7 @@ import azureFunctions from '@azure/functions';
 import type { InvocationContext, Timer } from '@azure/functions';
 import { runEnumeration, type RunSummary } from '../shared/enumerator/enumerate.js';
 import { PipelineError } from '../shared/errors.js';
-import { enumeratorSettings } from '../shared/runtime.js';
+import { enumeratorDeps } from '../shared/runtime.js';
 import { forInvocation, sharedRuntime, type RuntimeProvider } from './_runtime.js';
 
 // @azure/functions is CommonJS; Node's ESM loader only sees its default export.
@@ -13,15 +13,7 @@ export function makeEnumerateHandler(provider: RuntimeProvider) {
   return async (timer: Timer, context: InvocationContext): Promise<RunSummary> => {
     const rt = forInvocation(provider(), context);
     rt.logger.info('enumerate.start', { isPastDue: timer.isPastDue });
-    const summary = await runEnumeration({
-      api: rt.api,
-      checkpoints: rt.checkpoints,
-      ledger: rt.ledger,
-      queue: rt.queue,
-      clock: rt.clock,
-      logger: rt.logger,
-      settings: enumeratorSettings(rt.config),
-    });
+    const summary = await runEnumeration(enumeratorDeps(rt));
     if (!summary.ok) {
       // Every content type has run; failing the invocation makes the problem visible as a function failure.
       const failed = summary.types

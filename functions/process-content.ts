@@ -2,6 +2,7 @@
 import azureFunctions from '@azure/functions';
 import type { InvocationContext } from '@azure/functions';
 import { processContentMessage, type ProcessOutcome } from '../shared/processor/process-content.js';
+import { processorDeps } from '../shared/runtime.js';
 import { forInvocation, sharedRuntime, type RuntimeProvider } from './_runtime.js';
 
 // @azure/functions is CommonJS; Node's ESM loader only sees its default export.
@@ -12,16 +13,11 @@ export function makeProcessHandler(provider: RuntimeProvider) {
     const rt = forInvocation(provider(), context);
     const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
     // Throwing hands the message back to the queue trigger: retried, then moved to the poison queue.
-    return processContentMessage(queueEntry, Number.isFinite(dequeueCount) ? dequeueCount : 1, {
-      config: rt.config,
-      api: rt.api,
-      guard: rt.guard,
-      ledger: rt.ledger,
-      sink: rt.sink,
-      clock: rt.clock,
-      logger: rt.logger,
-      maxDequeueCount: rt.queueTrigger.maxDequeueCount,
-    });
+    return processContentMessage(
+      queueEntry,
+      Number.isFinite(dequeueCount) ? dequeueCount : 1,
+      processorDeps(rt),
+    );
   };
 }
 

@@ -31,11 +31,17 @@ export function parseTimeSpan(value: string): number {
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value.trim());
   if (!m) throw new Error(`not a TimeSpan (hh:mm:ss): ${value}`);
   const [, d = '0', h = '0', min = '0', s = '0', frac = '0'] = m;
-  return ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000 + Number(s) * 1000 + Math.round(Number(`0.${frac}`) * 1000);
+  return (
+    ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000 +
+    Number(s) * 1000 +
+    Math.round(Number(`0.${frac}`) * 1000)
+  );
 }
 
 /** host.json beside the app: the project root when run from source, one level above dist/. */
-export function findHostJson(start: string = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
+export function findHostJson(
+  start: string = path.dirname(fileURLToPath(import.meta.url)),
+): string | undefined {
   let dir = start;
   for (let i = 0; i < 5; i++) {
     const candidate = path.join(dir, 'host.json');
@@ -51,17 +57,20 @@ export function readQueueTriggerSettings(
 ): QueueTriggerSettings {
   let queues: Record<string, unknown> = {};
   if (hostJsonPath) {
-    const host = JSON.parse(readFileSync(hostJsonPath, 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
+    const host = JSON.parse(readFileSync(hostJsonPath, 'utf8')) as {
+      extensions?: { queues?: Record<string, unknown> };
+    };
     queues = host.extensions?.queues ?? {};
   }
-  const pick = (key: string): unknown => env[`AzureFunctionsJobHost__extensions__queues__${key}`] ?? queues[key];
+  const pick = (key: string): unknown =>
+    env[`AzureFunctionsJobHost__extensions__queues__${key}`] ?? queues[key];
   const num = (key: string, fallback: number) => {
     const v = pick(key);
     return v === undefined ? fallback : Number(v);
   };
   const span = (key: string, fallback: number) => {
     const v = pick(key);
-    return v === undefined ? fallback : parseTimeSpan(String(v));
+    return v === undefined ? fallback : parseTimeSpan(typeof v === 'string' ? v : JSON.stringify(v));
   };
   const batchSize = num('batchSize', HOST_DEFAULTS.batchSize);
   return {

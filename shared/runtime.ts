@@ -9,7 +9,8 @@ import type { ManagementApi } from './api/types.js';
 import { createUrlGuard, type UrlGuard } from './api/url-guard.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, resolveStorageConnection, type Config } from './config.js';
-import type { EnumeratorSettings } from './enumerator/enumerate.js';
+import type { EnumeratorDeps, EnumeratorSettings } from './enumerator/enumerate.js';
+import type { ProcessorDeps } from './processor/process-content.js';
 import { readQueueTriggerSettings, type QueueTriggerSettings } from './host-settings.js';
 import { registerSecret, stderrLogger, type Logger } from './logger.js';
 import { tableCheckpointStore } from './storage/checkpoints.js';
@@ -119,6 +120,35 @@ export async function ensureStorage(rt: Runtime): Promise<void> {
     rt.clients.eventIdTable.createTable(),
     rt.clients.container.createIfNotExists(),
   ]);
+}
+
+/** Everything the processor needs, from the runtime: one place, used by the function, the runner and the benchmarks. */
+export function processorDeps(rt: Runtime): ProcessorDeps {
+  return {
+    config: rt.config,
+    api: rt.api,
+    guard: rt.guard,
+    ledger: rt.ledger,
+    sink: rt.sink,
+    claims: rt.claims,
+    clock: rt.clock,
+    logger: rt.logger,
+    maxDequeueCount: rt.queueTrigger.maxDequeueCount,
+  };
+}
+
+/** Everything the enumerator needs, from the runtime. */
+export function enumeratorDeps(rt: Runtime): EnumeratorDeps {
+  return {
+    api: rt.api,
+    checkpoints: rt.checkpoints,
+    ledger: rt.ledger,
+    queue: rt.queue,
+    claims: rt.claims,
+    clock: rt.clock,
+    logger: rt.logger,
+    settings: enumeratorSettings(rt.config),
+  };
 }
 
 export function enumeratorSettings(config: Config): EnumeratorSettings {

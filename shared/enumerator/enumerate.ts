@@ -38,7 +38,7 @@ export interface EnumeratorDeps {
   ledger: ContentLedger;
   queue: ContentQueue;
   /** Event-Id claims of the processor (`Runtime.claims`): the enumerator deletes expired ones. */
-  claims?: EventIdClaims;
+  claims: EventIdClaims;
   clock: Clock;
   logger: Logger;
   settings: EnumeratorSettings;
@@ -118,7 +118,7 @@ export async function runEnumeration(deps: EnumeratorDeps): Promise<RunSummary> 
  * only within the budget. A failure is logged and retried next run; it never fails the listing.
  */
 async function cleanupEventIds(deps: EnumeratorDeps, deadline: number): Promise<number> {
-  if (!deps.claims || deps.clock.now().getTime() >= deadline) return 0;
+  if (deps.clock.now().getTime() >= deadline) return 0;
   try {
     return await deps.claims.cleanup(deps.settings.tenantId, deps.clock.now(), EVENT_ID_CLEANUP_BATCH);
   } catch (err) {

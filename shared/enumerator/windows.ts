@@ -38,12 +38,16 @@ export interface WindowPlan {
 
 export function planWindows(now: Date, listedThrough: Date | undefined, settings: PlanSettings): WindowPlan {
   const nowMs = now.getTime();
-  const horizonMs = nowMs - HORIZON_MS;
-  const endMs = nowMs - END_LAG_MS;
+  // Every boundary is a whole second: the API takes times to the second, so a sub-second window
+  // would reach it as start == end (AF20055), and truncation must not shift windows apart.
+  const horizonMs = Math.ceil((nowMs - HORIZON_MS) / 1000) * 1000;
+  const endMs = Math.floor((nowMs - END_LAG_MS) / 1000) * 1000;
   const windowMs = Math.min(settings.windowMinutes * MINUTE_MS, MAX_WINDOW_MS);
 
-  const checkpointMs = listedThrough?.getTime();
-  const desiredStart = checkpointMs ?? nowMs - settings.initialLookbackHours * HOUR_MS;
+  const checkpointMs =
+    listedThrough === undefined ? undefined : Math.floor(listedThrough.getTime() / 1000) * 1000;
+  const desiredStart =
+    checkpointMs ?? Math.floor((nowMs - settings.initialLookbackHours * HOUR_MS) / 1000) * 1000;
   const startMs = Math.max(desiredStart, horizonMs);
 
   const plan: WindowPlan = { windows: [], horizon: new Date(horizonMs) };

@@ -42,11 +42,8 @@ export interface ProcessorDeps {
   guard: UrlGuard;
   ledger: ContentLedger;
   sink: EventSink;
-  /**
-   * Cross-blob dedupe (`Runtime.claims`). Without it only duplicates within one blob are dropped:
-   * every composition root that processes content for real must pass it.
-   */
-  claims?: EventIdClaims;
+  /** Cross-blob dedupe (`Runtime.claims`): required, so no composition root can forget it. */
+  claims: EventIdClaims;
   clock: Clock;
   logger: Logger;
   /** host.json `extensions.queues.maxDequeueCount`. */
@@ -119,7 +116,7 @@ export async function processContentMessage(
     return { status: 'expired', reason };
   }
 
-  const claims = deps.claims?.session({
+  const claims = deps.claims.session({
     tenantId: message.tenantId,
     contentId: message.contentId,
     contentCreated: message.contentCreated,

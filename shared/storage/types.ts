@@ -58,6 +58,8 @@ export interface LedgerEntry {
   filtered?: number;
   masked?: number;
   duplicates?: number;
+  /** Records skipped because another content blob already wrote the same event Id. */
+  crossBlobDuplicates?: number;
   invalid?: number;
   blobPath?: string;
   attempts?: number;

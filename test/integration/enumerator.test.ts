@@ -9,6 +9,7 @@ import { runEnumeration, type EnumeratorDeps } from '../../shared/enumerator/enu
 import { memoryLogger } from '../../shared/logger.js';
 import { tableCheckpointStore } from '../../shared/storage/checkpoints.js';
 import { storageContentQueue } from '../../shared/storage/content-queue.js';
+import { tableEventIdClaims } from '../../shared/storage/event-ids.js';
 import { tableContentLedger } from '../../shared/storage/ledger.js';
 import type { Checkpoint, CheckpointStore, ContentMessage } from '../../shared/storage/types.js';
 import { FakeApi } from '../helpers/fake-api.js';
@@ -28,8 +29,10 @@ async function setup(
   await queueClient.create();
   const cpTable = s.table(uniqueName('cp'));
   const ledgerTable = s.table(uniqueName('ledger'));
+  const claimsTable = s.table(uniqueName('evid'));
   await cpTable.createTable();
   await ledgerTable.createTable();
+  await claimsTable.createTable();
   const clock = new FrozenClock('2026-11-20T12:00:00Z');
   const api = new FakeApi(TENANT, clock);
   const logger = memoryLogger();
@@ -38,6 +41,7 @@ async function setup(
     checkpoints: tableCheckpointStore(cpTable),
     ledger: tableContentLedger(ledgerTable),
     queue: storageContentQueue(queueClient, poison),
+    claims: tableEventIdClaims(claimsTable),
     clock,
     logger,
     settings: {

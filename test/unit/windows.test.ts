@@ -58,6 +58,19 @@ describe('planWindows', () => {
     for (const w of plan.windows) expect(w.end.getTime() - w.start.getTime()).toBeLessThanOrEqual(DAY_MS);
   });
 
+  it('aligns every boundary to whole seconds, so two runs within one second plan no empty window', () => {
+    const t = new Date('2026-11-20T12:00:00.400Z');
+    const first = planWindows(t, undefined, settings);
+    for (const w of first.windows) {
+      expect(w.start.getTime() % 1000).toBe(0);
+      expect(w.end.getTime() % 1000).toBe(0);
+    }
+    const checkpoint = first.windows.at(-1)!.end;
+    const again = planWindows(new Date(t.getTime() + 500), checkpoint, settings);
+    expect(again.windows).toEqual([]);
+    expect(again.relist!.end).toEqual(checkpoint);
+  });
+
   it('padding 0 disables the re-list', () => {
     expect(
       planWindows(now, new Date(now.getTime() - HOUR_MS), { ...settings, paddingMinutes: 0 }).relist,

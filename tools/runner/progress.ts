@@ -86,7 +86,7 @@ export class RunStats {
       s.written += outcome.counts.written;
       s.filtered += outcome.counts.filtered;
       s.masked += outcome.counts.masked;
-      s.duplicates += outcome.counts.duplicates;
+      s.duplicates += outcome.counts.duplicates + outcome.counts.crossBlobDuplicates;
     } else if (outcome.status === 'failed') s.failed += 1;
     else if (outcome.status === 'expired') s.expired += 1;
     else if (outcome.status === 'rejected') this.rejected += 1;

@@ -27,6 +27,7 @@ export function simEnv(sim: RunningSimulator, extra: Env = {}): Env {
     O365_QUEUE_NAME: uniqueName('q'),
     O365_CHECKPOINT_TABLE: uniqueName('cp'),
     O365_LEDGER_TABLE: uniqueName('ledger'),
+    O365_EVENT_ID_TABLE: uniqueName('evid'),
     O365_OUTPUT_CONTAINER: uniqueName('out'),
     ...extra,
   };
