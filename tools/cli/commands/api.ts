@@ -1,5 +1,4 @@
 /** Commands that talk to the Management API: ping, subscriptions, content, backfill. */
-import { Readable } from 'node:stream';
 import type { ContentItem } from '../../../shared/api/types.js';
 import { CONTENT_TYPES, type ContentType } from '../../../shared/content-types.js';
 import { enqueueNewContent } from '../../../shared/enumerator/enqueue.js';
@@ -131,8 +130,8 @@ export const contentGetCommand: Command = {
         : `${rt.config.apiRoot}/api/v1.0/${rt.config.tenantId}/activity/feed/audit/${encodeURIComponent(ref)}`;
       const body = await rt.api.fetchContent(uri);
       let n = 0;
-      for await (const item of parseRecords(body.stream as Readable)) {
-        const value = item.kind === 'record' ? maskFindings(item.record, rt.config.mask).record : item.raw;
+      for await (const item of parseRecords(body.stream)) {
+        const value = maskFindings(item.kind === 'record' ? item.record : item.raw, rt.config.mask).record;
         io.out(JSON.stringify(value));
         n += 1;
       }
