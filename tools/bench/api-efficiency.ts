@@ -8,7 +8,7 @@
 import azureFunctions from '@azure/functions';
 import { runEnumeration } from '../../shared/enumerator/enumerate.js';
 import { processContentMessage } from '../../shared/processor/process-content.js';
-import { createRuntime, ensureStorage, enumeratorSettings } from '../../shared/runtime.js';
+import { createRuntime, enumeratorDeps, ensureStorage, processorDeps } from '../../shared/runtime.js';
 import { startAzurite } from '../azurite.js';
 import { QueueDriver } from '../runner/queue-driver.js';
 import { quietLogger, startSimChild, tenantEnv } from './harness.js';
@@ -70,27 +70,9 @@ async function oneRun(o: { hours: number; budget: number; seed: number }): Promi
       logger: rt.logger,
       logHandler: () => undefined,
       handler: (entry, context: InstanceType<typeof azureFunctions.InvocationContext>) =>
-        processContentMessage(entry, Number(context.triggerMetadata?.dequeueCount ?? 1), {
-          config: rt.config,
-          api: rt.api,
-          guard: rt.guard,
-          ledger: rt.ledger,
-          sink: rt.sink,
-          clock: rt.clock,
-          logger: rt.logger,
-          maxDequeueCount: rt.queueTrigger.maxDequeueCount,
-        }),
+        processContentMessage(entry, Number(context.triggerMetadata?.dequeueCount ?? 1), processorDeps(rt)),
     });
-    const enumerate = () =>
-      runEnumeration({
-        api: rt.api,
-        checkpoints: rt.checkpoints,
-        ledger: rt.ledger,
-        queue: rt.queue,
-        clock: rt.clock,
-        logger: rt.logger,
-        settings: enumeratorSettings(rt.config),
-      });
+    const enumerate = () => runEnumeration(enumeratorDeps(rt));
     const first = await enumerate();
     if (!first.ok) throw new Error('first enumeration failed');
     await driver.drain();

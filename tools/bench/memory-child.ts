@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { ManagementApi } from '../../shared/api/types.js';
 import { processContentMessage } from '../../shared/processor/process-content.js';
-import { createRuntime, ensureStorage } from '../../shared/runtime.js';
+import { createRuntime, ensureStorage, processorDeps } from '../../shared/runtime.js';
 import { outputBlobName } from '../../shared/storage/names.js';
 import type { ContentMessage } from '../../shared/storage/types.js';
 import { quietLogger } from './harness.js';
@@ -38,16 +38,7 @@ if (mode === 'pipeline') {
       return body;
     },
   };
-  const outcome = await processContentMessage(message, 1, {
-    config: rt.config,
-    api,
-    guard: rt.guard,
-    ledger: rt.ledger,
-    sink: rt.sink,
-    clock: rt.clock,
-    logger: rt.logger,
-    maxDequeueCount: rt.queueTrigger.maxDequeueCount,
-  });
+  const outcome = await processContentMessage(message, 1, { ...processorDeps(rt), api });
   if (outcome.status !== 'done') throw new Error(`not processed: ${JSON.stringify(outcome)}`);
   records = outcome.counts.events;
 } else if (mode === 'peer') {

@@ -104,7 +104,11 @@ export async function benchMemory(
           for (const mode of order) {
             // A fresh ledger table each time, so the processor never skips a blob it already did.
             const r = await runJsonChild<MemoryChildResult>(script, [mode, message], {
-              env: { ...env, O365_LEDGER_TABLE: `mem${targetMb}r${rep}${mode}` },
+              env: {
+                ...env,
+                O365_LEDGER_TABLE: `mem${targetMb}r${rep}${mode}`,
+                O365_EVENT_ID_TABLE: `memids${targetMb}r${rep}${mode}`,
+              },
             });
             if (!r.result) {
               if (mode === 'peer') size.peerErrors.push(r.error ?? 'failed');

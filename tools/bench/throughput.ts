@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { processContentMessage } from '../../shared/processor/process-content.js';
-import { createRuntime, ensureStorage, type Runtime } from '../../shared/runtime.js';
+import { createRuntime, ensureStorage, processorDeps, type Runtime } from '../../shared/runtime.js';
 import { outputBlobName } from '../../shared/storage/names.js';
 import { startAzurite } from '../azurite.js';
 import { messageFor, quietLogger, startSimChild, tenantEnv } from './harness.js';
@@ -47,16 +47,11 @@ async function runPipeline(rt: Runtime, blobs: readonly BlobRef[], concurrency: 
   let records = 0;
   const listedAt = new Date().toISOString();
   await pool(blobs, concurrency, async (blob) => {
-    const outcome = await processContentMessage(messageFor(rt.config.tenantId, blob, listedAt), 1, {
-      config: rt.config,
-      api: rt.api,
-      guard: rt.guard,
-      ledger: rt.ledger,
-      sink: rt.sink,
-      clock: rt.clock,
-      logger: rt.logger,
-      maxDequeueCount: rt.queueTrigger.maxDequeueCount,
-    });
+    const outcome = await processContentMessage(
+      messageFor(rt.config.tenantId, blob, listedAt),
+      1,
+      processorDeps(rt),
+    );
     if (outcome.status !== 'done') throw new Error(`blob ${blob.contentId}: ${outcome.status}`);
     records += outcome.counts.events;
   });
@@ -105,7 +100,13 @@ export async function benchThroughput(
     const logger = quietLogger();
     const runtimeFor = async (name: string) => {
       const rt = createRuntime({
-        env: { ...env, O365_LEDGER_TABLE: `bench${name}`, O365_OUTPUT_CONTAINER: `bench-${name}` },
+        env: {
+          ...env,
+          // Fresh ledger and event-Id claims per run: otherwise a later run skips or dedupes everything.
+          O365_LEDGER_TABLE: `bench${name}`,
+          O365_EVENT_ID_TABLE: `benchids${name}`,
+          O365_OUTPUT_CONTAINER: `bench-${name}`,
+        },
         extraCaPem: sim.info.caPem,
         logger,
       });
