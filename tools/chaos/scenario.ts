@@ -33,6 +33,11 @@ export function sizeFor(scale: ChaosScale): { hours: number; eventsPerHour: numb
     : { hours: 3, eventsPerHour: 40, rounds: 1 };
 }
 
+/** Per-scenario time limit: generous at CI size, much longer for the manual large runs. */
+export function chaosTimeout(scale: ChaosScale = chaosScale()): number {
+  return scale === 'large' ? 1_800_000 : 300_000;
+}
+
 /** CHAOS_SEED replays one seed; otherwise the scenario's own. */
 export function chaosSeed(fallback: number, env: Record<string, string | undefined> = process.env): number {
   const s = Number(env.CHAOS_SEED);
@@ -86,7 +91,9 @@ export async function runUntilComplete(
     const from = Date.now();
     const children = Promise.all(
       Array.from({ length: o.parallel ?? 1 }, () =>
-        runCli(['run', '--once', '--verbose'], env, { timeoutMs: o.timeoutMs ?? 120_000 }),
+        runCli(['run', '--once', '--verbose'], env, {
+          timeoutMs: o.timeoutMs ?? (chaosScale() === 'large' ? 600_000 : 120_000),
+        }),
       ),
     );
     if (o.during) await o.during(i, children);

@@ -9,6 +9,7 @@ import { sampleCheckpoints } from '../../../tools/chaos/invariants.js';
 import {
   chaosScale,
   chaosSeed,
+  chaosTimeout,
   failureReport,
   runUntilComplete,
   sizeFor,
@@ -45,7 +46,7 @@ afterAll(async () => {
 describe('chaos: API faults', () => {
   it(
     'a fault storm, late content and token revocation: nothing lost, nothing twice, within the rules',
-    { timeout: 300_000 },
+    { timeout: chaosTimeout() },
     async () => {
       const seed = chaosSeed(101);
       const size = sizeFor(chaosScale());

@@ -8,6 +8,7 @@ import { sampleCheckpoints } from '../../../tools/chaos/invariants.js';
 import {
   chaosScale,
   chaosSeed,
+  chaosTimeout,
   failureReport,
   runUntilComplete,
   sizeFor,
@@ -25,7 +26,7 @@ afterAll(async () => {
 describe('chaos: concurrent runners', () => {
   it(
     'two runners on the same storage: nothing lost, nothing twice, checkpoints never back',
-    { timeout: 300_000 },
+    { timeout: chaosTimeout() },
     async () => {
       const seed = chaosSeed(404);
       const size = sizeFor(chaosScale());

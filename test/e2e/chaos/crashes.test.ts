@@ -11,6 +11,7 @@ import { sampleCheckpoints } from '../../../tools/chaos/invariants.js';
 import {
   chaosScale,
   chaosSeed,
+  chaosTimeout,
   failureReport,
   rngOf,
   runUntilComplete,
@@ -37,7 +38,7 @@ const REACH: Record<(typeof CRASH_POINTS)[number], number> = {
 describe('chaos: process crashes', () => {
   it(
     'SIGKILL at random points, restarted until done: nothing lost, nothing twice',
-    { timeout: 300_000 },
+    { timeout: chaosTimeout() },
     async () => {
       const seed = chaosSeed(202);
       const size = sizeFor(chaosScale());

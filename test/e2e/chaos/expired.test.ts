@@ -8,6 +8,7 @@ import { ensureBuilt, killAllChildren } from '../../../tools/chaos/child.js';
 import { sampleCheckpoints } from '../../../tools/chaos/invariants.js';
 import {
   chaosSeed,
+  chaosTimeout,
   failureReport,
   runUntilComplete,
   verify,
@@ -26,7 +27,7 @@ afterAll(async () => {
 describe('chaos: expired content', () => {
   it(
     'blobs that expire in the queue are recorded as expired with a reason, the rest is collected',
-    { timeout: 240_000 },
+    { timeout: chaosTimeout() },
     async () => {
       const seed = chaosSeed(505);
       const startedAt = Date.now();

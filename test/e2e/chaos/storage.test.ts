@@ -8,6 +8,7 @@ import { sampleCheckpoints } from '../../../tools/chaos/invariants.js';
 import {
   chaosScale,
   chaosSeed,
+  chaosTimeout,
   failureReport,
   rngOf,
   runUntilComplete,
@@ -26,7 +27,7 @@ afterAll(async () => {
 describe('chaos: storage outages', () => {
   it(
     'Azurite stopped and restarted mid-run: nothing lost, nothing twice, checkpoints never back',
-    { timeout: 300_000 },
+    { timeout: chaosTimeout() },
     async () => {
       const seed = chaosSeed(303);
       const size = sizeFor(chaosScale());
