@@ -127,6 +127,13 @@ if (wanted('throughput')) {
     },
     {
       section: 'throughput',
+      metric: 'pipeline with event-Id claims in memory (no claim table)',
+      value: fmt(r.medianMemClaimsEps),
+      baseline: `floor ${fmt(r.medianFloorEps)}`,
+      ratio: `${fmt(r.medianMemClaimsRatio, 2)} ×`,
+    },
+    {
+      section: 'throughput',
       metric: 'pipeline MB/s of blob JSON',
       value: fmt((r.medianPipelineEps * r.bytesPerRep) / r.recordsPerRep / 2 ** 20, 1),
       baseline: `floor ${fmt((r.medianFloorEps * r.bytesPerRep) / r.recordsPerRep / 2 ** 20, 1)}`,

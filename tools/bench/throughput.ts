@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { processContentMessage } from '../../shared/processor/process-content.js';
 import { createRuntime, ensureStorage, processorDeps, type Runtime } from '../../shared/runtime.js';
+import { dedupeKey } from '../../shared/processor/dedupe.js';
+import type { EventIdClaims } from '../../shared/storage/event-ids.js';
 import { outputBlobName } from '../../shared/storage/names.js';
 import { startAzurite } from '../azurite.js';
 import { messageFor, quietLogger, startSimChild, tenantEnv } from './harness.js';
@@ -32,6 +34,10 @@ export interface ThroughputResult {
   medianPipelineEps: number;
   medianFloorEps: number;
   medianRatio: number;
+  /** The processor with event-Id claims held in memory (no claim-table round trips). */
+  memClaimsEps: number[];
+  medianMemClaimsEps: number;
+  medianMemClaimsRatio: number;
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
@@ -43,19 +49,48 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
   );
 }
 
-async function runPipeline(rt: Runtime, blobs: readonly BlobRef[], concurrency: number) {
+async function runPipeline(
+  rt: Runtime,
+  blobs: readonly BlobRef[],
+  concurrency: number,
+  claims?: EventIdClaims,
+) {
   let records = 0;
   const listedAt = new Date().toISOString();
   await pool(blobs, concurrency, async (blob) => {
     const outcome = await processContentMessage(
       messageFor(rt.config.tenantId, blob, listedAt),
       1,
-      processorDeps(rt),
+      claims ? { ...processorDeps(rt), claims } : processorDeps(rt),
     );
     if (outcome.status !== 'done') throw new Error(`blob ${blob.contentId}: ${outcome.status}`);
     records += outcome.counts.events;
   });
   return { records, bytes: 0 };
+}
+
+/**
+ * Event-Id claims held in memory instead of the claim table: the same ownership rule (first
+ * content to claim an Id owns it), without the table round trips — to size what they cost.
+ */
+function memoryClaims(): EventIdClaims {
+  const owners = new Map<string, string>();
+  return {
+    session: (owner) => ({
+      claim: (records) =>
+        Promise.resolve(
+          records.map((r) => {
+            const key = dedupeKey(r);
+            if (key === undefined) return true;
+            const current = owners.get(key);
+            if (current === undefined) owners.set(key, owner.contentId);
+            return current === undefined || current === owner.contentId;
+          }),
+        ),
+      release: () => Promise.resolve(0),
+    }),
+    cleanup: () => Promise.resolve(0),
+  };
 }
 
 /** The floor: what any collector must do at least — fetch, parse, compress, upload. */
@@ -121,11 +156,13 @@ export async function benchThroughput(
 
     const pipelineEps: number[] = [];
     const floorEps: number[] = [];
+    const memClaimsEps: number[] = [];
     const ratios: number[] = [];
     let recordsPerRep = 0;
     let bytesPerRep = 0;
     for (let rep = 0; rep < o.reps; rep++) {
-      const order = rep % 2 === 0 ? (['floor', 'pipeline'] as const) : (['pipeline', 'floor'] as const);
+      const all = ['floor', 'pipeline', 'memclaims'] as const;
+      const order = rep % 2 === 0 ? all : ([...all].reverse() as unknown as typeof all);
       const eps: Record<string, number> = {};
       for (const variant of order) {
         const rt = await runtimeFor(`${variant}${rep}`);
@@ -133,7 +170,12 @@ export async function benchThroughput(
         const r =
           variant === 'floor'
             ? await runFloor(rt, blobs, o.concurrency)
-            : await runPipeline(rt, blobs, o.concurrency);
+            : await runPipeline(
+                rt,
+                blobs,
+                o.concurrency,
+                variant === 'memclaims' ? memoryClaims() : undefined,
+              );
         const secs = (performance.now() - t0) / 1000;
         eps[variant] = r.records / secs;
         if (variant === 'floor') {
@@ -143,6 +185,7 @@ export async function benchThroughput(
         note(`  throughput rep ${rep + 1}/${o.reps} ${variant}: ${Math.round(eps[variant])} events/s`);
       }
       pipelineEps.push(eps.pipeline!);
+      memClaimsEps.push(eps.memclaims!);
       floorEps.push(eps.floor!);
       ratios.push(eps.pipeline! / eps.floor!);
     }
@@ -156,6 +199,9 @@ export async function benchThroughput(
       medianPipelineEps: median(pipelineEps),
       medianFloorEps: median(floorEps),
       medianRatio: median(ratios),
+      memClaimsEps,
+      medianMemClaimsEps: median(memClaimsEps),
+      medianMemClaimsRatio: median(memClaimsEps.map((e, i) => e / floorEps[i]!)),
     };
   } finally {
     await sim.close();
