@@ -118,7 +118,7 @@ if (wanted('throughput')) {
   rows.push(
     {
       section: 'throughput',
-      metric: `pipeline events/s (${r.blobs} blobs, ${fmt(r.recordsPerRep)} records, ${mb(r.bytesPerRep)} MB; n=${r.pipelineEps.length})`,
+      metric: `pipeline events/s (${r.blobs} blobs, ${fmt(r.recordsPerRep)} records, ${mb(r.bytesPerRep)} MB; n=${r.pipelineEps.length}; ${r.retries} retried attempts)`,
       value: fmt(r.medianPipelineEps),
       baseline: `floor ${fmt(r.medianFloorEps)}`,
       ratio: `${fmt(r.medianRatio, 2)} ×`,
