@@ -37,9 +37,9 @@ for (const s of only ?? []) {
 const wanted = (s: Section) => (only ? only.includes(s) : e2eFull ? s === 'e2e' : true);
 
 const plan = {
-  cold: { runs: quick ? 5 : 9 },
-  throughput: { reps: quick ? 3 : 5, hours: quick ? 1 : 2, eventsPerHour: 6000, concurrency: 8 },
-  stages: { reps: quick ? 3 : 5, eventsPerHour: quick ? 2000 : 4000 },
+  cold: { runs: quick ? 5 : 7 },
+  throughput: { reps: 3, hours: quick ? 1 : 2, eventsPerHour: 6000, concurrency: 8 },
+  stages: { reps: 3, eventsPerHour: quick ? 2000 : 4000 },
   memory: { sizesMb: quick ? [10, 50] : [10, 50, 100], reps: 3 },
   api: { hours: quick ? 24 : 168, runs: 3, budget: 1500 },
   // ≈ hours × 5 content types × eventsPerHour records.
