@@ -29,6 +29,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = flag('quick');
+const runKind = () =>
+  `${quick ? 'quick' : e2eFull ? 'e2e-full' : 'full'}${only ? ` (--only=${only.join(',')})` : ''}`;
 const e2eFull = flag('e2e-full');
 const only = value('only')?.split(',') as Section[] | undefined;
 for (const s of only ?? []) {
@@ -274,7 +276,7 @@ if (wanted('e2e')) {
 const minutes = (Date.now() - started) / 60_000;
 const out = [
   '',
-  `O365 pipeline benchmarks — ${new Date().toISOString().slice(0, 10)} — ${quick ? 'quick' : e2eFull ? 'e2e-full' : 'full'} run, ${minutes.toFixed(1)} min`,
+  `O365 pipeline benchmarks — ${new Date().toISOString().slice(0, 10)} — ${runKind()} run, ${minutes.toFixed(1)} min`,
   machine,
   'Medians of n runs; ratios compare variants measured side by side in this run. Loopback only (simulator over HTTPS, Azurite over HTTP).',
   '',
