@@ -12,7 +12,10 @@ describe('queue trigger settings from host.json', () => {
 
   it('lets AzureFunctionsJobHost__ app settings override host.json, as the host does', () => {
     const s = readQueueTriggerSettings(
-      { AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '2', AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01' },
+      {
+        AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '2',
+        AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
+      },
       'host.json',
     );
     expect(s.maxDequeueCount).toBe(2);
@@ -20,7 +23,11 @@ describe('queue trigger settings from host.json', () => {
   });
 
   it('falls back to the host defaults without a host.json', () => {
-    expect(readQueueTriggerSettings({}, null)).toMatchObject({ batchSize: 16, maxDequeueCount: 5, visibilityTimeoutMs: 0 });
+    expect(readQueueTriggerSettings({}, null)).toMatchObject({
+      batchSize: 16,
+      maxDequeueCount: 5,
+      visibilityTimeoutMs: 0,
+    });
   });
 
   it('parses TimeSpans and rejects garbage', () => {
