@@ -79,8 +79,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`Azurite did not start within 30 s:\n${output}`));
-    }, 30_000);
+      reject(new Error(`Azurite did not start within 90 s:\n${output}`));
+    }, 90_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       for (const m of output.matchAll(

@@ -89,4 +89,54 @@ describe('QueueDriver (queue trigger semantics)', () => {
     expect(calls).toBe(0);
     expect((await poison.receiveMessages()).receivedMessageItems[0]?.messageText).toBe('not base64 at all!');
   });
+
+  it('renews the lease while a slow invocation runs, so no one else receives the message meanwhile', async () => {
+    const { queue, poison } = await queues();
+    await queue.sendMessage(Buffer.from('{"slow":true}').toString('base64'));
+    let calls = 0;
+    let seenByOthers = 0;
+    const driver = new QueueDriver({
+      queue,
+      poison,
+      settings,
+      leaseSeconds: 1,
+      functionName: 'f',
+      logger: silentLogger,
+      handler: async () => {
+        calls++;
+        // Three leases long; another receiver polls all the while.
+        for (let i = 0; i < 6; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          seenByOthers += (await queue.receiveMessages({ visibilityTimeout: 1 })).receivedMessageItems.length;
+        }
+      },
+    });
+    await driver.drain();
+    expect(calls).toBe(1);
+    expect(seenByOthers).toBe(0);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+  });
+
+  it('a message gone while it ran (lease lost) is logged and left alone, and the loop goes on', async () => {
+    const { queue, poison } = await queues();
+    await queue.sendMessage(Buffer.from('{"n":1}').toString('base64'));
+    await queue.sendMessage(Buffer.from('{"n":2}').toString('base64'));
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (event: string) => void warnings.push(event) };
+    const results: MessageResult[] = [];
+    const driver = new QueueDriver({
+      queue,
+      poison,
+      settings: { ...settings, batchSize: 1 },
+      functionName: 'f',
+      logger,
+      handler: async (entry) => {
+        if ((entry as { n: number }).n === 1) await queue.clearMessages();
+      },
+      onResult: (r) => results.push(r),
+    });
+    await driver.drain();
+    expect(results.map((r) => r.ok)).toEqual([true]);
+    expect(warnings).toContain('queue.lease_lost');
+  });
 });

@@ -10,8 +10,8 @@
  * - `ledger-before-checkpoint` — ledger rows are written, the checkpoint write is about to happen;
  * - `upload` — an output upload has consumed part of its stream and is not committed.
  *
- * `O365_CHAOS_LEASE_SECONDS` shortens the runner's queue lease (600 s), so messages a killed
- * process had received come back within seconds instead of ten minutes.
+ * `O365_CHAOS_LEASE_SECONDS` shortens the runner's queue lease (60 s, renewed), so messages a killed
+ * process had received come back within seconds instead of a minute.
  */
 import { writeSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
@@ -118,6 +118,11 @@ export function applyChaos(rt: Runtime, env: Record<string, string | undefined>)
           ...options,
           visibilityTimeout: Math.min(options?.visibilityTimeout ?? lease, lease),
         }),
+      // Lease renewals are capped too, so a held message still comes back within `lease` seconds.
+      updateMessage: (...args: Parameters<QueueClient['updateMessage']>) => {
+        const [id, popReceipt, message, visibility, options] = args;
+        return queue.updateMessage(id, popReceipt, message, Math.min(visibility ?? lease, lease), options);
+      },
     });
   }
   return { ...rt, api, ledger, checkpoints, sink, clients };

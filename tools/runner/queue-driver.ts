@@ -13,8 +13,12 @@ import type { Logger } from '../../shared/logger.js';
 // @azure/functions is CommonJS; Node's ESM loader only sees its default export.
 const { InvocationContext } = azureFunctions;
 
-/** How long a received message stays invisible while its invocation runs (the host renews; we pick a long lease). */
-const LEASE_SECONDS = 600;
+/**
+ * How long a received message stays invisible while its invocation runs. The Functions host holds
+ * messages for 10 minutes and renews; the runner holds them for a minute and renews every third of
+ * that, so a runner killed mid-batch hands its messages back within a minute, not ten.
+ */
+export const DEFAULT_LEASE_SECONDS = 60;
 
 export type QueueHandler = (entry: unknown, context: InvocationContextType) => Promise<unknown>;
 
@@ -38,6 +42,14 @@ export interface QueueDriverOptions {
   /** Where the InvocationContext's log calls go. */
   logHandler?: (level: string, ...args: unknown[]) => void;
   onResult?: (r: MessageResult) => void;
+  /** Lease (visibility while processing), renewed while the handler runs. Default 60 s. */
+  leaseSeconds?: number;
+}
+
+/** The message is gone or was received again by someone else (its pop receipt changed). */
+function isLeaseLost(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return status === 404 || status === 400;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -60,13 +72,16 @@ export function decodePayload(
 
 export class QueueDriver {
   private inFlight = 0;
-  constructor(private readonly o: QueueDriverOptions) {}
+  private readonly leaseSeconds: number;
+  constructor(private readonly o: QueueDriverOptions) {
+    this.leaseSeconds = Math.max(1, Math.ceil(o.leaseSeconds ?? DEFAULT_LEASE_SECONDS));
+  }
 
   /** One receive + process round; returns how many messages were received. */
   async pollOnce(): Promise<number> {
     const batch = await this.o.queue.receiveMessages({
       numberOfMessages: Math.min(32, this.o.settings.batchSize),
-      visibilityTimeout: LEASE_SECONDS,
+      visibilityTimeout: this.leaseSeconds,
     });
     const items = batch.receivedMessageItems;
     this.inFlight += items.length;
@@ -87,6 +102,52 @@ export class QueueDriver {
   }
 
   private async handle(m: DequeuedMessageItem): Promise<void> {
+    const lease = { popReceipt: m.popReceipt, lost: false };
+    const renew = setInterval(
+      () => void this.renew(m.messageId, lease),
+      Math.max(500, (this.leaseSeconds * 1000) / 3),
+    );
+    try {
+      await this.invoke(m, lease);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** Push the message's visibility out by another lease; the new pop receipt replaces the old. */
+  private async renew(messageId: string, lease: { popReceipt: string; lost: boolean }): Promise<void> {
+    if (lease.lost) return;
+    try {
+      const r = await this.o.queue.updateMessage(messageId, lease.popReceipt, undefined, this.leaseSeconds);
+      if (r.popReceipt) lease.popReceipt = r.popReceipt;
+    } catch (error) {
+      if (isLeaseLost(error)) lease.lost = true;
+      this.o.logger.warn('queue.lease_renewal_failed', { messageId, error: String(error) });
+    }
+  }
+
+  /**
+   * Settle a message with its latest pop receipt. A message whose lease was lost (it became visible
+   * and someone else received it, or it is gone) is left to its new holder: processing is
+   * idempotent, so the worst case is the same blob processed twice, with the same output.
+   */
+  private async settle(
+    messageId: string,
+    lease: { lost: boolean },
+    action: () => Promise<unknown>,
+  ): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (error) {
+      if (!isLeaseLost(error)) throw error;
+      lease.lost = true;
+      this.o.logger.warn('queue.lease_lost', { messageId, error: String(error) });
+      return false;
+    }
+  }
+
+  private async invoke(m: DequeuedMessageItem, lease: { popReceipt: string; lost: boolean }): Promise<void> {
     const { settings, logger } = this.o;
     const decoded = decodePayload(m.messageText, settings.messageEncoding);
     let result: MessageResult;
@@ -141,24 +202,28 @@ export class QueueDriver {
         };
       }
     }
+    const id = m.messageId;
     if (result.ok) {
-      await this.o.queue.deleteMessage(m.messageId, m.popReceipt);
+      await this.settle(id, lease, () => this.o.queue.deleteMessage(id, lease.popReceipt));
     } else if (m.dequeueCount >= settings.maxDequeueCount) {
+      // Copy to poison before deleting: a crash in between leaves a duplicate, never a loss.
       await this.o.poison.createIfNotExists();
       await this.o.poison.sendMessage(m.messageText);
-      await this.o.queue.deleteMessage(m.messageId, m.popReceipt);
       result.poisoned = true;
       logger.error('queue.poisoned', {
-        messageId: m.messageId,
+        messageId: id,
         dequeueCount: m.dequeueCount,
         queue: this.o.poison.name,
       });
+      await this.settle(id, lease, () => this.o.queue.deleteMessage(id, lease.popReceipt));
     } else {
-      await this.o.queue.updateMessage(
-        m.messageId,
-        m.popReceipt,
-        undefined,
-        Math.ceil(settings.visibilityTimeoutMs / 1000),
+      await this.settle(id, lease, () =>
+        this.o.queue.updateMessage(
+          id,
+          lease.popReceipt,
+          undefined,
+          Math.ceil(settings.visibilityTimeoutMs / 1000),
+        ),
       );
     }
     this.o.onResult?.(result);
