@@ -139,14 +139,29 @@ describe('maskFindings on the reference DLP record', () => {
     expect(input).toEqual(snapshot);
   });
 
-  it('returns an equal copy when disabled or when there is nothing to mask', () => {
-    const input = dlpRecord();
+  it('returns the input itself, not a copy, when disabled or when there is nothing to mask', () => {
+    const input = deepFreeze(dlpRecord());
     const off = maskFindings(input, cfg('redact', false));
-    expect(off).toEqual({ record: input, maskedValues: 0 });
-    expect(off.record).not.toBe(input);
-    const plain = { Id: 'x', Operation: 'FileAccessed', Nested: { a: [1, 'two'] } };
+    expect(off.record).toBe(input);
+    expect(off.maskedValues).toBe(0);
+    const plain = deepFreeze({ Id: 'x', Operation: 'FileAccessed', Nested: { a: [1, 'two'] } });
     expect(maskFindings(plain, cfg('redact'))).toEqual({ record: plain, maskedValues: 0 });
+    expect(maskFindings(plain, cfg('redact')).record).toBe(plain);
     expect(maskFindings('just text', cfg('redact')).record).toBe('just text');
+  });
+
+  it('returns a new value sharing no object with the input when it masks', () => {
+    const input = deepFreeze<Obj>(dlpRecord());
+    const { record } = maskFindings<Obj>(input, cfg('redact'));
+    const objects = (v: unknown, out = new Set<unknown>()): Set<unknown> => {
+      if (v !== null && typeof v === 'object') {
+        out.add(v);
+        for (const x of Object.values(v)) objects(x, out);
+      }
+      return out;
+    };
+    const before = objects(input);
+    for (const o of objects(record)) expect(before.has(o)).toBe(false);
   });
 
   it('does not hunt very short detected values elsewhere, but masks them where detected', () => {
