@@ -3,7 +3,7 @@
  * bytes in memory, through growing prefixes of the per-record chain — stream parse; + dedupe and
  * filter; + mask; + normalize and entities; + JSON.stringify; + gzip — and the floor (JSON.parse
  * of the whole body + gzip of the raw bytes). The difference between two prefixes is a stage's
- * cost. A prototype element splitter (split-parse.ts) sizes the parse alternative.
+ * cost.
  */
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, gzipSync } from 'node:zlib';
@@ -14,16 +14,15 @@ import { extractEntityEvents } from '../../shared/processor/entities.js';
 import { createRecordFilter } from '../../shared/processor/filter.js';
 import { maskFindings } from '../../shared/processor/mask.js';
 import { normalizeRecord, type NormalizeContext } from '../../shared/processor/normalize.js';
-import { parseRecords, type AuditRecord } from '../../shared/processor/parse.js';
+import { parseRecords } from '../../shared/processor/parse.js';
 import { startSimulator } from '../simulator/index.js';
-import { splitParse } from './split-parse.js';
 import { median } from './stats.js';
 
 const CHUNK = 64 * 1024;
 export const STAGES = [
   'floor: JSON.parse whole + gzip raw',
   'JSON.parse whole only',
-  'stream parse (@streamparser/json)',
+  'stream parse (parseRecords)',
   'stream parse + structuredClone per record',
   '+ dedupe + filter',
   '+ mask',
@@ -31,8 +30,6 @@ export const STAGES = [
   '+ JSON.stringify (NDJSON)',
   '+ gzip = processor CPU',
   'processor CPU with gzip level 1',
-  'prototype: split + JSON.parse per record',
-  'prototype + the rest of the chain',
 ] as const;
 
 export interface StagesResult {
@@ -74,11 +71,7 @@ export async function benchStages(o: { reps: number; eventsPerHour: number }): P
     AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   });
 
-  const chain = async (
-    blob: (typeof bodies)[number],
-    depth: number,
-    parser: 'stream' | 'split' | 'clone',
-  ) => {
+  const chain = async (blob: (typeof bodies)[number], depth: number, clone = false) => {
     const ctx: NormalizeContext = {
       tenantId,
       contentType: blob.contentType,
@@ -89,17 +82,10 @@ export async function benchStages(o: { reps: number; eventsPerHour: number }): P
     const keep = createRecordFilter(config.filter);
     const dedupe = createDeduper();
     const lines: string[] = [];
-    const source = Readable.from(chunks(blob.body));
-    const items =
-      parser !== 'split'
-        ? parseRecords(source)
-        : (async function* () {
-            for await (const r of splitParse(source))
-              yield { kind: 'record' as const, record: r as AuditRecord };
-          })();
-    for await (const item of items) {
-      // What maskFindings does to every record without findings: a structuredClone.
-      if (parser === 'clone' && item.kind === 'record') structuredClone(item.record);
+    for await (const item of parseRecords(Readable.from(chunks(blob.body)))) {
+      // What maskFindings did to every record without findings before it returned them as they
+      // are: kept to size that choice.
+      if (clone && item.kind === 'record') structuredClone(item.record);
       if (depth < 2 || item.kind !== 'record') continue;
       if (dedupe.seen(item.record) || !keep(item.record).keep) continue;
       if (depth < 3) continue;
@@ -127,40 +113,33 @@ export async function benchStages(o: { reps: number; eventsPerHour: number }): P
       for (const b of bodies) JSON.parse(b.body.toString('utf8'));
       return Promise.resolve();
     },
-    'stream parse (@streamparser/json)': async () => {
-      for (const b of bodies) await chain(b, 1, 'stream');
+    'stream parse (parseRecords)': async () => {
+      for (const b of bodies) await chain(b, 1);
     },
     'stream parse + structuredClone per record': async () => {
-      for (const b of bodies) await chain(b, 1, 'clone');
+      for (const b of bodies) await chain(b, 1, true);
     },
     '+ dedupe + filter': async () => {
-      for (const b of bodies) await chain(b, 2, 'stream');
+      for (const b of bodies) await chain(b, 2);
     },
     '+ mask': async () => {
-      for (const b of bodies) await chain(b, 3, 'stream');
+      for (const b of bodies) await chain(b, 3);
     },
     '+ normalize + entities': async () => {
-      for (const b of bodies) await chain(b, 4, 'stream');
+      for (const b of bodies) await chain(b, 4);
     },
     '+ JSON.stringify (NDJSON)': async () => {
-      for (const b of bodies) await chain(b, 5, 'stream');
+      for (const b of bodies) await chain(b, 5);
     },
     '+ gzip = processor CPU': async () => {
-      for (const b of bodies) await chain(b, 6, 'stream');
+      for (const b of bodies) await chain(b, 6);
     },
     'processor CPU with gzip level 1': async () => {
-      for (const b of bodies) await chain(b, 7, 'stream');
-    },
-    'prototype: split + JSON.parse per record': async () => {
-      for (const b of bodies) await chain(b, 1, 'split');
-    },
-    'prototype + the rest of the chain': async () => {
-      for (const b of bodies) await chain(b, 6, 'split');
+      for (const b of bodies) await chain(b, 7);
     },
   };
   const samples: Record<string, number[]> = {};
   await variants['+ gzip = processor CPU'](); // warm-up
-  await variants['prototype + the rest of the chain']();
   for (let rep = 0; rep < o.reps; rep++) {
     for (const name of STAGES) {
       const t0 = performance.now();
