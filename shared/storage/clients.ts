@@ -4,7 +4,7 @@
  * (managed identity in Azure, no keys).
  */
 import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { StorageConnection } from '../config.js';
@@ -15,8 +15,22 @@ export interface StorageClients {
   table(name: string): TableClient;
 }
 
+/**
+ * `@azure/identity` is loaded at the first token request, not at cold start: only identity-based
+ * connections need it (connection-string deployments and local runs never load it; keyless ones
+ * load it at their first storage call, as `federated.ts` does at its first assertion).
+ */
 function credentialFor(clientId: string | undefined): TokenCredential {
-  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options) {
+      credential ??= import('@azure/identity').then(
+        ({ DefaultAzureCredential, ManagedIdentityCredential }) =>
+          clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential(),
+      );
+      return (await credential).getToken(scopes, options);
+    },
+  };
 }
 
 export function createStorageClients(connection: StorageConnection): StorageClients {

@@ -1,9 +1,13 @@
 /**
- * A fresh process loading the functions' entry modules the way the host does: every
- * dist/functions/*.js (the package.json `main` glob), imported in order. Prints the time the
- * imports took, the time since the process started, and (with `count`) every module loaded.
+ * A fresh process loading the functions the way the host does: package.json `main` (a file or a
+ * glob, expanded relative to the app root as the worker's globby does), every match imported in
+ * order. Prints the time the imports took, the time since the process started, and (with `count`)
+ * every module loaded.
+ *
+ *   cold-start-child.js <root> <main pattern> [count]
+ *   cold-start-child.js --dep <package>
  */
-import { readdirSync, statSync } from 'node:fs';
+import { globSync, statSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +21,7 @@ if (process.argv[2] === '--dep') {
 }
 
 const loaded = new Set<string>();
-if (process.argv[3] === 'count') {
+if (process.argv[4] === 'count') {
   // Counting costs time, so timing runs don't count.
   module.registerHooks({
     load(url, context, nextLoad) {
@@ -26,14 +30,15 @@ if (process.argv[3] === 'count') {
     },
   });
 }
-const dir = process.argv[2] ?? '';
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.js'))
-  .sort();
+const root = process.argv[2] ?? '';
+const files = globSync(process.argv[3] ?? '', { cwd: root })
+  .sort()
+  .map((f) => path.resolve(root, f));
+if (files.length === 0) throw new Error(`no file matches ${process.argv[3]} in ${root}`);
 // Outside the host, @azure/functions warns once per registration; the host itself would not.
 console.warn = () => undefined;
 const t0 = performance.now();
-for (const f of files) await import(pathToFileURL(path.join(dir, f)).href);
+for (const f of files) await import(pathToFileURL(f).href);
 const importMs = performance.now() - t0;
 const sinceStartMs = performance.now();
 
