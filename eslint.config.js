@@ -8,6 +8,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       '.azurite/**',
+      '.bench/**',
       'coverage/**',
       'tools/**/*.mjs',
       'eslint.config.js',
