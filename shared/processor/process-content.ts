@@ -10,6 +10,7 @@
  * ones are thrown, and on the last attempt the ledger says `failed` first.
  */
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ManagementApi } from '../api/types.js';
 import type { UrlGuard } from '../api/url-guard.js';
@@ -18,8 +19,9 @@ import type { Config } from '../config.js';
 import { errorMessage, InvalidInputError, PipelineError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { outputBlobName } from '../storage/names.js';
-import type { ClaimSession, EventIdClaims } from '../storage/event-ids.js';
+import { claimKey, type ClaimKey, type ClaimSession, type EventIdClaims } from '../storage/event-ids.js';
 import type { ContentLedger, ContentMessage, EventSink, LedgerEntry } from '../storage/types.js';
+import { claimInBatches } from './claim-batches.js';
 import { createDeduper } from './dedupe.js';
 import { extractEntityEvents } from './entities.js';
 import { createRecordFilter } from './filter.js';
@@ -27,14 +29,21 @@ import { maskFindings } from './mask.js';
 import { parseContentMessage, rawText } from './message.js';
 import { normalizeInvalid, normalizeRecord, type NormalizeContext } from './normalize.js';
 import { parseRecords, type ParsedItem } from './parse.js';
+import { createTextSpool } from './text-spool.js';
 
-/**
- * Records claimed per table round trip. Bounds what is buffered between parse and upload (about
- * 100 records) and costs about one entity-group transaction per 100 records and hour partition.
- */
+/** Ids per claim call: an entity-group transaction takes at most 100 actions, all in one partition. */
 export const CLAIM_BATCH = 100;
-/** Micro-batches whose claims may be in flight at once (the table round trip overlaps the work). */
-export const CLAIMS_IN_FLIGHT = 4;
+/**
+ * Records held (as output text) while their claims are pending. The larger, the fuller the claim
+ * transactions of the sparse hours (see claim-batches.ts); about 4 MB of text at 4 KB a record.
+ */
+export const CLAIM_WINDOW = 1000;
+/** Claim transactions in flight at once (the table round trips overlap the work on later records). */
+export const CLAIMS_IN_FLIGHT = 8;
+/** Records whose claims are answered and written together. */
+const OUTPUT_CHUNK = 100;
+/** Output is written to gzip in pieces of about this size: gzip costs per write (about 45 µs). */
+const OUTPUT_CHUNK_BYTES = 64 * 1024;
 
 export interface ProcessorDeps {
   config: Pick<Config, 'tenantId' | 'filter' | 'mask' | 'entityKeys' | 'fields'>;
@@ -67,6 +76,20 @@ export type ProcessOutcome =
   | { status: 'skipped'; reason: string }
   | { status: 'expired' | 'failed'; reason: string }
   | { status: 'rejected'; reason: string };
+
+/** A record (or invalid element) ready to be written, awaiting only its claim. */
+type Prepared =
+  | { kind: 'invalid'; claim?: undefined; bytes: number }
+  /** `lines` 0: filtered out (nothing to write, but still claimed: the owner decides). */
+  | {
+      kind: 'record';
+      /** Undefined when the record cannot be deduped across blobs (no Id or CreationTime). */
+      claim: ClaimKey | undefined;
+      lines: number;
+      masked: boolean;
+      /** Length of its output lines in the spool. */
+      bytes: number;
+    };
 
 interface ApiErrorLike {
   category?: string;
@@ -236,75 +259,88 @@ async function writeEvents(
   };
   const keep = createRecordFilter(config.filter);
   const dedupe = createDeduper();
+  // Output waiting for claims is held here, off the V8 heap (see text-spool.ts).
+  const spool = createTextSpool();
 
-  type Claimed = { batch: readonly ParsedItem[]; owned: Promise<boolean[] | undefined> };
-
-  function claim(batch: readonly ParsedItem[]): Claimed {
-    const records = batch.flatMap((item) => (item.kind === 'record' ? [item.record] : []));
-    const owned = claims && records.length > 0 ? claims.claim(records) : Promise.resolve(undefined);
-    // Awaited in order by emit(); this only keeps a rejection from being reported as unhandled meanwhile.
-    owned.catch(() => undefined);
-    return { batch, owned };
+  /**
+   * Everything a record needs except its claim, done as it is parsed: while the claim is in flight
+   * only the output text is held, not the parsed record (see claim-batches.ts).
+   */
+  function prepare(item: ParsedItem): Prepared {
+    if (item.kind === 'invalid') {
+      // Written through with an error flag, never dropped; masked like any record first.
+      const raw = maskFindings(item.raw, config.mask).record;
+      return {
+        kind: 'invalid',
+        bytes: spool.push(`${JSON.stringify(normalizeInvalid({ ...item, raw }, ctx))}\n`),
+      };
+    }
+    const { record } = item;
+    const claim = claimKey(message.tenantId, record);
+    if (!keep(record).keep) return { kind: 'record', claim, lines: 0, masked: false, bytes: 0 };
+    const masked = maskFindings(record, config.mask);
+    const event = normalizeRecord(masked.record, ctx, { findingsMasked: masked.maskedValues > 0 });
+    let text = `${JSON.stringify(event)}\n`;
+    let lines = 1;
+    for (const derived of extractEntityEvents(masked.record, config.entityKeys, ctx)) {
+      text += `${JSON.stringify(derived)}\n`;
+      lines += 1;
+    }
+    return { kind: 'record', claim, lines, masked: masked.maskedValues > 0, bytes: spool.push(text) };
   }
 
-  /** Lines of one micro-batch, in input order, once its records' claims are known. */
-  async function* emit({ batch, owned: claimed }: Claimed): AsyncGenerator<string> {
-    const owned = await claimed;
-    let r = 0;
-    for (const item of batch) {
-      if (item.kind === 'invalid') {
-        counts.invalid += 1;
-        counts.written += 1;
-        // Written through with an error flag, never dropped; masked like any record first.
-        const raw = maskFindings(item.raw, config.mask).record;
-        yield `${JSON.stringify(normalizeInvalid({ ...item, raw }, ctx))}\n`;
+  async function* prepared(): AsyncGenerator<Prepared> {
+    for await (const item of parseRecords(body.stream)) {
+      counts.events += 1;
+      if (item.kind === 'record' && dedupe.seen(item.record)) {
+        counts.duplicates += 1;
         continue;
       }
-      if (owned && owned[r++] === false) {
-        counts.crossBlobDuplicates += 1;
-        continue;
-      }
-      if (!keep(item.record).keep) {
-        counts.filtered += 1;
-        continue;
-      }
-      const masked = maskFindings(item.record, config.mask);
-      if (masked.maskedValues > 0) counts.masked += 1;
-      const event = normalizeRecord(masked.record, ctx, { findingsMasked: masked.maskedValues > 0 });
-      counts.written += 1;
-      yield `${JSON.stringify(event)}\n`;
-      for (const derived of extractEntityEvents(masked.record, config.entityKeys, ctx)) {
-        counts.written += 1;
-        yield `${JSON.stringify(derived)}\n`;
-      }
+      yield prepare(item);
     }
   }
 
-  async function* lines(): AsyncGenerator<string> {
-    // Micro-batches keep memory bounded (at most CLAIMS_IN_FLIGHT + 1 batches are held) while
-    // paying one claim round trip per batch, overlapped with parsing and upload. Batches hold
-    // distinct Ids (in-blob dedupe comes first), so their claims never contend with each other.
-    const inFlight: Claimed[] = [];
-    let batch: ParsedItem[] = [];
-    try {
-      for await (const item of parseRecords(body.stream)) {
-        counts.events += 1;
-        if (item.kind === 'record' && dedupe.seen(item.record)) {
-          counts.duplicates += 1;
+  const claimKeys = claims
+    ? (keys: ClaimKey[]) => claims.claimKeys(keys)
+    : (keys: ClaimKey[]) => Promise.resolve(keys.map(() => true));
+
+  /** The output, in input order, in pieces of about OUTPUT_CHUNK_BYTES. */
+  async function* chunks(): AsyncGenerator<Buffer> {
+    // Claims hold distinct Ids (in-blob dedupe comes first), so they never contend with each other.
+    const batches = claimInBatches(prepared(), claimKeys, {
+      transaction: CLAIM_BATCH,
+      chunk: OUTPUT_CHUNK,
+      window: CLAIM_WINDOW,
+      maxInFlight: CLAIMS_IN_FLIGHT,
+    });
+    for await (const { items, owned } of batches) {
+      // Spool views are copied (concat) before anything can push again, i.e. before each yield.
+      const out: Buffer[] = [];
+      let size = 0;
+      for (const [i, item] of items.entries()) {
+        if (item.kind === 'invalid') {
+          counts.invalid += 1;
+          counts.written += 1;
+        } else if (!owned[i]) {
+          counts.crossBlobDuplicates += 1;
+          spool.skip(item.bytes);
           continue;
+        } else if (item.lines === 0) {
+          counts.filtered += 1;
+          continue;
+        } else {
+          if (item.masked) counts.masked += 1;
+          counts.written += item.lines;
         }
-        batch.push(item);
-        if (batch.length >= CLAIM_BATCH) {
-          inFlight.push(claim(batch));
-          batch = [];
-          if (inFlight.length >= CLAIMS_IN_FLIGHT) yield* emit(inFlight.shift()!);
+        out.push(spool.take(item.bytes));
+        size += item.bytes;
+        if (size >= OUTPUT_CHUNK_BYTES) {
+          yield Buffer.concat(out, size);
+          out.length = 0;
+          size = 0;
         }
       }
-      inFlight.push(claim(batch));
-      while (inFlight.length > 0) yield* emit(inFlight.shift()!);
-    } finally {
-      // On failure, no claim may still be landing when the caller releases this blob's claims.
-      await Promise.allSettled(inFlight.map((c) => c.owned));
+      if (size > 0) yield Buffer.concat(out, size);
     }
   }
 
@@ -314,17 +350,27 @@ async function writeEvents(
     message.contentId,
     message.contentCreated,
   );
-  const source = Readable.from(lines());
+  // One chunk read ahead: the batches before it are bounded by claimInBatches.
+  const source = Readable.from(chunks(), { highWaterMark: 1 });
   const gzip = createGzip();
   // A failure while reading the blob (truncated, malformed) must fail the upload, so no partial
   // blob is committed: the previous version (if any) stays, and the message is retried.
   source.once('error', (err) => gzip.destroy(err));
   source.pipe(gzip);
-  await deps.sink.write(blobPath, gzip, () => ({
-    contentId: message.contentId,
-    contentCreated: message.contentCreated,
-    events: counts.written,
-    schemaVersion: 1,
-  }));
+  try {
+    await deps.sink.write(blobPath, gzip, () => ({
+      contentId: message.contentId,
+      contentCreated: message.contentCreated,
+      events: counts.written,
+      schemaVersion: 1,
+    }));
+  } catch (err) {
+    // The caller may release this blob's claims next: stop reading (an upload failure leaves the
+    // source paused), and wait until no claim is still landing (Readable.from closes only once
+    // the generators' cleanup has run).
+    source.destroy();
+    await finished(source).catch(() => undefined);
+    throw err;
+  }
   return { blobPath, counts };
 }

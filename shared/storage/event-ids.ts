@@ -16,6 +16,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { readTime } from '../processor/fields.js';
 import type { AuditRecord } from '../processor/parse.js';
 import { storageStatus } from './clients.js';
+import { insertRows, TransactionError, type StringRow } from './table-batch.js';
 
 const HOUR_MS = 3_600_000;
 /**
@@ -29,6 +30,8 @@ const TRANSACTION_MAX = 100;
 const ROWKEYS_PER_QUERY = 14;
 /** Rounds of insert → 409 → read when another writer keeps racing us (it cannot, for long: rows are only added). */
 const MAX_ROUNDS = 5;
+/** Conflicts per transaction resolved one Id at a time before the owners of the rest are read. */
+const MAX_SINGLE_CONFLICTS = 3;
 
 export interface ClaimOwner {
   tenantId: string;
@@ -43,6 +46,8 @@ export interface ClaimSession {
    * blob owns it.
    */
   claim(records: readonly AuditRecord[]): Promise<boolean[]>;
+  /** The same for keys already computed with `claimKey` (the processor has them at hand). */
+  claimKeys(keys: readonly ClaimKey[]): Promise<boolean[]>;
   /**
    * Give back the Ids this content owns in the partitions this session touched, after the content
    * failed for good: another blob carrying the same Ids can then write them. Returns rows deleted.
@@ -64,7 +69,7 @@ interface ClaimEntity {
   contentCreated: string;
 }
 
-interface ClaimKey {
+export interface ClaimKey {
   partitionKey: string;
   rowKey: string;
 }
@@ -118,38 +123,79 @@ export function tableEventIdClaims(table: TableClient): EventIdClaims {
     return found;
   }
 
-  /** Insert-if-absent for one partition; returns the RowKeys this owner holds afterwards. */
+  /** The owner of one RowKey, or undefined when there is no such row (any more). */
+  async function ownerOf(partitionKey: string, rowKey: string): Promise<string | undefined> {
+    try {
+      const e = await table.getEntity<ClaimEntity>(partitionKey, rowKey, {
+        queryOptions: { select: ['owner'] },
+      });
+      return e.owner;
+    } catch (err) {
+      if (storageStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Insert-if-absent for one partition; returns the RowKeys this owner holds afterwards.
+   *
+   * A transaction is all or nothing, and the service names the first action that failed. An Id
+   * another blob owns (the API re-delivered a record) is usually alone in its transaction: it is
+   * dropped and the rest sent again. When the Id is this content's own (a retry or a reprocess,
+   * where all of them are), or after a few such conflicts, the owners of the rest are read instead.
+   */
   async function claimPartitionKeys(
     owner: ClaimOwner,
     partitionKey: string,
     rowKeys: readonly string[],
   ): Promise<Set<string>> {
     const held = new Set<string>();
+    const row = (rowKey: string): StringRow => ({
+      partitionKey,
+      rowKey,
+      owner: owner.contentId,
+      contentCreated: owner.contentCreated,
+    });
     let pending = [...rowKeys];
     for (let round = 0; pending.length > 0; round += 1) {
       if (round >= MAX_ROUNDS) {
         throw new Error(`event-id claims in ${partitionKey} kept conflicting after ${MAX_ROUNDS} rounds`);
       }
-      const conflicted: string[] = [];
+      /** Exist (or may): their owners are read below. */
+      const unknown: string[] = [];
       for (let i = 0; i < pending.length; i += TRANSACTION_MAX) {
-        const chunk = pending.slice(i, i + TRANSACTION_MAX);
-        const actions: TransactionAction[] = chunk.map((rowKey) => [
-          'create',
-          { partitionKey, rowKey, owner: owner.contentId, contentCreated: owner.contentCreated },
-        ]);
-        try {
-          await table.submitTransaction(actions);
-          for (const k of chunk) held.add(k);
-        } catch (err) {
-          // A transaction is all or nothing: one existing Id fails the whole chunk with 409.
-          if (storageStatus(err) !== 409) throw err;
-          conflicted.push(...chunk);
+        let chunk = pending.slice(i, i + TRANSACTION_MAX);
+        for (let singles = 0; chunk.length > 0;) {
+          try {
+            await insertRows(table, chunk.map(row));
+            for (const k of chunk) held.add(k);
+            break;
+          } catch (err) {
+            if (storageStatus(err) !== 409) throw err;
+            const at = err instanceof TransactionError ? err.failedIndex : undefined;
+            const key = at === undefined ? undefined : chunk[at];
+            if (key === undefined || singles >= MAX_SINGLE_CONFLICTS) {
+              unknown.push(...chunk);
+              break;
+            }
+            singles += 1;
+            const current = await ownerOf(partitionKey, key);
+            const rest = chunk.filter((_, j) => j !== at);
+            if (current === owner.contentId) {
+              held.add(key);
+              unknown.push(...rest);
+              break;
+            }
+            // Gone again (released meanwhile): it is tried once more in the next round.
+            if (current === undefined) unknown.push(key);
+            chunk = rest;
+          }
         }
       }
-      if (conflicted.length === 0) break;
-      const existing = await owners(partitionKey, conflicted);
+      if (unknown.length === 0) break;
+      const existing = await owners(partitionKey, unknown);
       pending = [];
-      for (const k of conflicted) {
+      for (const k of unknown) {
         const o = existing.get(k);
         if (o === undefined) pending.push(k);
         else if (o === owner.contentId) held.add(k);
@@ -161,24 +207,30 @@ export function tableEventIdClaims(table: TableClient): EventIdClaims {
   return {
     session(owner) {
       const touched = new Set<string>();
+      async function claimKeys(keys: readonly ClaimKey[]): Promise<boolean[]> {
+        const byPartition = new Map<string, Set<string>>();
+        for (const k of keys) {
+          const set = byPartition.get(k.partitionKey) ?? new Set<string>();
+          set.add(k.rowKey);
+          byPartition.set(k.partitionKey, set);
+        }
+        const held = new Map<string, Set<string>>();
+        await Promise.all(
+          [...byPartition].map(async ([pk, rowKeys]) => {
+            touched.add(pk);
+            held.set(pk, await claimPartitionKeys(owner, pk, [...rowKeys]));
+          }),
+        );
+        return keys.map((k) => held.get(k.partitionKey)?.has(k.rowKey) ?? false);
+      }
       return {
+        claimKeys,
+
         async claim(records) {
           const keys = records.map((r) => claimKey(owner.tenantId, r));
-          const byPartition = new Map<string, Set<string>>();
-          for (const k of keys) {
-            if (!k) continue;
-            const set = byPartition.get(k.partitionKey) ?? new Set<string>();
-            set.add(k.rowKey);
-            byPartition.set(k.partitionKey, set);
-          }
-          const held = new Map<string, Set<string>>();
-          await Promise.all(
-            [...byPartition].map(async ([pk, rowKeys]) => {
-              touched.add(pk);
-              held.set(pk, await claimPartitionKeys(owner, pk, [...rowKeys]));
-            }),
-          );
-          return keys.map((k) => !k || (held.get(k.partitionKey)?.has(k.rowKey) ?? false));
+          const answers = await claimKeys(keys.filter((k) => k !== undefined));
+          let i = 0;
+          return keys.map((k) => !k || answers[i++]!);
         },
 
         async release() {

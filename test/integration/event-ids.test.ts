@@ -191,13 +191,72 @@ describe('event-Id claims (cross-blob dedupe)', () => {
     }
   });
 
+  it('three blobs at once, Ids spread over 40 hours, more records than the claim window: each Id once, reprocessing identical', async () => {
+    const t = await setup();
+    const [a, b, c] = [t.message('a6'), t.message('b6'), t.message('c6')];
+    const base = t.now - 50 * HOUR;
+    // Most records in two hours, the rest one or two per hour: the claim transactions of the sparse
+    // hours are sent part-full when the window fills (CLAIM_WINDOW), the dense ones when full.
+    const at = (i: number) => base + (i % 5 === 0 ? (i % 40) * HOUR : (i % 2) * HOUR) + i;
+    const shared = Array.from({ length: 1500 }, (_, i) => record(i, at(i)));
+    const own = (from: number) => Array.from({ length: 200 }, (_, i) => record(from + i, at(i)));
+    const rotate = (rs: Rec[], k: number) => [...rs.slice(k), ...rs.slice(0, k)];
+    t.serve(a, [...shared, ...own(10_000)]);
+    t.serve(b, [...own(20_000), ...[...shared].reverse()]);
+    t.serve(c, [...rotate(shared, 700), ...own(30_000)]);
+    const results = await Promise.all([a, b, c].map((m) => t.process(m)));
+    const count = await t.census(a, b, c);
+    expect(count.size).toBe(1500 + 3 * 200);
+    expect([...count].filter(([, n]) => n !== 1)).toEqual([]);
+    const skipped = results.map((r) => (r.status === 'done' ? r.counts.crossBlobDuplicates : NaN));
+    expect(skipped.reduce((x, y) => x + y, 0)).toBe(2 * 1500);
+    const first = await Promise.all([a, b, c].map((m) => t.bytes(m)));
+    for (const m of [c, a, b]) {
+      await t.resetLedger(m);
+      expect((await t.process(m)).status).toBe('done');
+    }
+    const again = await Promise.all([a, b, c].map((m) => t.bytes(m)));
+    again.forEach((bytes, i) => expect(bytes.equals(first[i]!)).toBe(true));
+  });
+
+  it('a claim answers the same whether a conflict is resolved one Id at a time or by reading owners', async () => {
+    const t = await setup();
+    const claims = t.pipeline.rt.claims;
+    const owner = (contentId: string) => ({
+      tenantId: t.tenant,
+      contentId,
+      contentCreated: new Date(t.now).toISOString(),
+    });
+    const hour = t.now - 6 * HOUR;
+    const recs = (from: number, n: number) => Array.from({ length: n }, (_, i) => record(from + i, hour));
+    const x = recs(0, 50);
+    expect(await claims.session(owner('x$x$x$x$x')).claim(x)).toEqual(Array(50).fill(true));
+    // One Id another blob owns: that transaction is sent again without it.
+    const y = [...recs(100, 30), x[7]!, ...recs(200, 29)];
+    expect(await claims.session(owner('y$y$y$y$y')).claim(y)).toEqual(y.map((r) => r !== x[7]));
+    // Ten of them, scattered: after a few single retries the owners of the rest are read.
+    const z = recs(300, 50).flatMap((r, i) => (i % 5 === 0 ? [r, x[i]!] : [r]));
+    const xs = new Set(x);
+    expect(await claims.session(owner('z$z$z$z$z')).claim(z)).toEqual(z.map((r) => !xs.has(r)));
+    // x again (a retry, another session): its own Ids are still its own, new ones are claimed.
+    const again = [...recs(400, 5), ...x];
+    expect(await claims.session(owner('x$x$x$x$x')).claim(again)).toEqual(Array(55).fill(true));
+    const owners = new Map<string, string>();
+    for await (const e of t.pipeline.rt.clients.eventIdTable.listEntities<{ owner: string }>()) {
+      owners.set(e.rowKey!, e.owner);
+    }
+    expect(owners.size).toBe(50 + 59 + 50 + 5);
+    for (const r of x) expect(owners.get(String(r.Id))).toBe('x$x$x$x$x');
+  });
+
   it('a blob that fails for good releases its claims, so the other copy of its Ids is written', async () => {
     const t = await setup();
     const a = t.message('a4'),
       b = t.message('b4');
-    const base = t.now - 5 * HOUR;
+    // All in one hour partition (its start + 1 min), so claims go out 100 at a time as it fills.
+    const base = Math.floor((t.now - 5 * HOUR) / HOUR) * HOUR + 60_000;
     const aRecs = Array.from({ length: 260 }, (_, i) => record(i, base + i * 1000));
-    // The body breaks after 230 records: two micro-batches (200 Ids) are claimed by then.
+    // The body breaks after 230 records: two full claim transactions (200 Ids) are sent by then.
     t.serve(a, aRecs, 230);
     await expect(t.process(a, 1)).rejects.toThrow(/connection reset/);
     // Not the last attempt: the claims stay (the retry owns them and writes them).

@@ -8,8 +8,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { processContentMessage } from '../../shared/processor/process-content.js';
 import { createRuntime, ensureStorage, processorDeps, type Runtime } from '../../shared/runtime.js';
-import { dedupeKey } from '../../shared/processor/dedupe.js';
-import type { EventIdClaims } from '../../shared/storage/event-ids.js';
+import { claimKey, type ClaimKey, type EventIdClaims } from '../../shared/storage/event-ids.js';
 import { outputBlobName } from '../../shared/storage/names.js';
 import { startAzurite } from '../azurite.js';
 import { messageFor, quietLogger, startSimChild, tenantEnv } from './harness.js';
@@ -89,19 +88,27 @@ async function runPipeline(
 function memoryClaims(): EventIdClaims {
   const owners = new Map<string, string>();
   return {
-    session: (owner) => ({
-      claim: (records) =>
+    session: (owner) => {
+      const claimKeys = (keys: readonly ClaimKey[]) =>
         Promise.resolve(
-          records.map((r) => {
-            const key = dedupeKey(r);
-            if (key === undefined) return true;
+          keys.map(({ partitionKey, rowKey }) => {
+            const key = `${partitionKey}/${rowKey}`;
             const current = owners.get(key);
             if (current === undefined) owners.set(key, owner.contentId);
             return current === undefined || current === owner.contentId;
           }),
-        ),
-      release: () => Promise.resolve(0),
-    }),
+        );
+      return {
+        claimKeys,
+        claim: async (records) => {
+          const keys = records.map((r) => claimKey(owner.tenantId, r));
+          const answers = await claimKeys(keys.filter((k) => k !== undefined));
+          let i = 0;
+          return keys.map((k) => !k || answers[i++]!);
+        },
+        release: () => Promise.resolve(0),
+      };
+    },
     cleanup: () => Promise.resolve(0),
   };
 }
