@@ -1,5 +1,6 @@
-// Log Analytics workspace + workspace-based Application Insights. Local (instrumentation key)
-// authentication is disabled: only Entra-authenticated telemetry is accepted, which the app sends
+// Log Analytics workspace + workspace-based Application Insights, both with local authentication
+// disabled: the workspace accepts no shared-key ingestion or queries, and App Insights no
+// instrumentation-key telemetry. Only Entra-authenticated telemetry is accepted, which the app sends
 // with its user-assigned identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING, Monitoring Metrics
 // Publisher role in rbac.bicep).
 
@@ -29,6 +30,9 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: retentionInDays
+    features: {
+      disableLocalAuth: true
+    }
   }
 }
 

@@ -90,6 +90,30 @@ describe('check 6: resource structure', () => {
     ]);
   });
 
+  it('reports a Log Analytics workspace with local auth back on', async () => {
+    expect(
+      await structureOf({
+        file: 'modules/monitoring.bicep',
+        from: 'disableLocalAuth: true',
+        to: 'disableLocalAuth: false',
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^infra\/modules\/monitoring\.bicep:\d+:\d+: \[structure\] Microsoft\.OperationalInsights\/workspaces workspace: properties\.features\.disableLocalAuth must be true, found `false`$/,
+      ),
+    ]);
+  });
+
+  it('reports a Log Analytics workspace without the features block', async () => {
+    expect(
+      await structureOf({
+        file: 'modules/monitoring.bicep',
+        from: '    features: {\n      disableLocalAuth: true\n    }\n',
+        to: '',
+      }),
+    ).toEqual([expect.stringContaining('workspace: properties.features.disableLocalAuth is missing')]);
+  });
+
   it('reports a role assignment with the wrong principal type', async () => {
     const found = await structureOf({
       file: 'modules/rbac.bicep',

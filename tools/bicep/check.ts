@@ -11,8 +11,8 @@
  *                     literal, secret settings only Key Vault references or empty, no secure
  *                     parameter with a value in the repo                                   (secrets.ts)
  *  5. defaults        the parameter behind each product setting has the code's default    (rules.ts)
- *  6. structure       Flex plan/app shape, storage/Key Vault/App Insights hardening, exactly the
- *                     role assignments the app needs                                       (structure.ts)
+ *  6. structure       Flex plan/app shape, storage/Key Vault/Log Analytics/App Insights
+ *                     hardening, exactly the role assignments the app needs               (structure.ts)
  *
  * Every check returns findings (`file:row:col: [check] message`, 1-based) instead of throwing, so
  * tests can assert on them and the CLI (`node dist/tools/bicep/check.js [infraDir]`) prints them all.

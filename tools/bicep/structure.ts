@@ -1,7 +1,7 @@
 /**
  * Check 6: the security- and platform-relevant shape of the resources, read from the syntax tree:
  * the Flex Consumption plan and app, the storage account's hardening, the Key Vault's protection,
- * App Insights without local auth, exactly the five role assignments the app needs, and module
+ * Log Analytics and App Insights without local auth, exactly the five role assignments the app needs, and module
  * calls that match the modules' parameters.
  */
 import path from 'node:path';
@@ -345,6 +345,8 @@ export function checkStructure(files: readonly BicepFile[]): Finding[] {
       out,
     );
   }
+  const workspace = single(files, all, 'Microsoft.OperationalInsights/workspaces', out);
+  if (workspace) expect(workspace, [['properties.features.disableLocalAuth', true]], out);
   const ai = single(files, all, 'Microsoft.Insights/components', out);
   if (ai) expect(ai, [['properties.DisableLocalAuth', true]], out);
   single(files, all, 'Microsoft.ManagedIdentity/userAssignedIdentities', out);
