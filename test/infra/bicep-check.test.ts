@@ -265,6 +265,54 @@ describe('check 4: no secret values or storage keys', () => {
     ]);
   });
 
+  describe('a bare storage account key (no AccountKey= around it)', () => {
+    // Shaped like a real key (64 bytes, base64), but made up.
+    const key = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
+
+    it('is shaped like one: 88 characters ending in ==', () => {
+      expect(key).toHaveLength(88);
+      expect(key.endsWith('==')).toBe(true);
+    });
+
+    it('reports it as a non-secure parameter default and as a variable', async () => {
+      const dir = await brokenCopy({
+        file: 'main.bicep',
+        from: "param clientSecretName string = 'o365-client-secret'\n",
+        to: `param clientSecretName string = 'o365-client-secret'\n\nparam outputKey string = '${key}'\n\nvar backupKey = '${key}'\n`,
+      });
+      const findings = checkNoSecrets(await loadInfra(dir));
+      const file = path.join(dir, 'main.bicep');
+      expect(findings.map((f) => [f.row, f.message])).toEqual([
+        [
+          await lineOf(file, 'param outputKey'),
+          'literal looks like a storage account key (88 base64 characters)',
+        ],
+        [
+          await lineOf(file, 'var backupKey'),
+          'literal looks like a storage account key (88 base64 characters)',
+        ],
+      ]);
+    });
+
+    it('reports it in the parameters file', async () => {
+      const text = JSON.stringify({ parameters: { outputKey: { value: key } } });
+      expect(
+        checkNoSecrets(await loadInfra(INFRA), SETTINGS, { display: 'infra/main.parameters.json', text }).map(
+          (f) => f.message,
+        ),
+      ).toEqual(['parameter outputKey looks like a storage account key (88 base64 characters)']);
+    });
+
+    it('does not report a longer base64 run or an 88-character name without digits', async () => {
+      const dir = await brokenCopy({
+        file: 'main.bicep',
+        from: "param clientSecretName string = 'o365-client-secret'\n",
+        to: `param clientSecretName string = 'o365-client-secret'\n\nvar blob = '${key.slice(0, 86)}${key}'\n\nvar label = '${'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(2).slice(0, 86)}=='\n`,
+      });
+      expect(checkNoSecrets(await loadInfra(dir))).toEqual([]);
+    });
+  });
+
   it('reports a literal client secret assigned to O365_CLIENT_SECRET', async () => {
     const dir = await brokenCopy({
       file: 'main.bicep',

@@ -7,9 +7,9 @@
  *  2. app settings    the keys of the function app's `appsettings` object equal the keys of
  *                     shared/settings.ts (minus AzureWebJobsStorage) plus the host settings (rules.ts)
  *  3. legacy Flex     no setting Flex Consumption rejects (FUNCTIONS_WORKER_RUNTIME, …)    (rules.ts)
- *  4. secrets         no listKeys()/key properties, no AccountKey=/SAS/private-key/client-secret
- *                     literal, secret settings only Key Vault references or empty, no secure
- *                     parameter with a value in the repo                                   (secrets.ts)
+ *  4. secrets         no listKeys()/key properties, no AccountKey=/bare account key/SAS/
+ *                     private-key/client-secret literal, secret settings only Key Vault
+ *                     references or empty, no secure parameter with a value in the repo  (secrets.ts)
  *  5. defaults        the parameter behind each product setting has the code's default    (rules.ts)
  *  6. structure       Flex plan/app shape, storage/Key Vault/Log Analytics/App Insights
  *                     hardening, exactly the role assignments the app needs               (structure.ts)

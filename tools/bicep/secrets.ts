@@ -23,6 +23,12 @@ import { REPLACED_SETTINGS } from './rules.js';
 /** Literal shapes that are credentials whatever setting they end up in. */
 const SECRET_PATTERNS: readonly { re: RegExp; what: string }[] = [
   { re: /AccountKey\s*=/i, what: 'a storage account key (AccountKey=)' },
+  {
+    // A storage account key on its own (a param default, a variable): 64 random bytes in base64, so 86
+    // characters and `==`. Requiring all of digit, lower and upper case keeps names and ids out.
+    re: /(?<![A-Za-z0-9+/=])(?=[A-Za-z0-9+/]{0,85}[0-9])(?=[A-Za-z0-9+/]{0,85}[a-z])(?=[A-Za-z0-9+/]{0,85}[A-Z])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])/,
+    what: 'a storage account key (88 base64 characters)',
+  },
   { re: /SharedAccessSignature\s*=|SharedAccessKey\s*=/i, what: 'a shared access signature/key' },
   { re: /[?&]sig=[A-Za-z0-9%+/=]{10,}/, what: 'a SAS token (sig=)' },
   { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: 'a private key' },
