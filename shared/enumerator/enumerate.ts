@@ -140,10 +140,15 @@ class CheckpointCursor {
     return new CheckpointCursor(store, checkpoint, etag);
   }
 
-  /** Apply `change` to the latest checkpoint and write it with its etag, retrying after a lost race. */
-  async update(change: (c: Checkpoint) => Checkpoint): Promise<void> {
+  /**
+   * Apply `change` to the latest checkpoint and write it with its etag. After a lost race `change`
+   * runs again on the fresh row, so it must derive its result from the row it is given, not from
+   * what this run read earlier. `undefined` from `change` means the row needs no write.
+   */
+  async update(change: (c: Checkpoint) => Checkpoint | undefined): Promise<void> {
     for (let attempt = 0; attempt < 8; attempt++) {
       const next = change(structuredClone(this.checkpoint));
+      if (next === undefined) return;
       const etag = await this.store.write(next, this.etag);
       if (etag !== undefined) {
         this.checkpoint = next;
@@ -202,26 +207,25 @@ async function enumerateContentType(
     const plan = planWindows(now, parseDate(cursor.checkpoint.listedThrough), settings);
 
     if (plan.lost) {
-      const lost = plan.lost;
-      const minutes = Math.round((lost.end.getTime() - lost.start.getTime()) / MINUTE_MS);
-      // Record the loss and move past it in one write, so it is counted once.
-      await cursor.update((c) => ({
-        ...c,
-        listedThrough: lost.end.toISOString(),
-        lostWindows: {
-          count: c.lostWindows.count + 1,
-          minutes: c.lostWindows.minutes + minutes,
-          lastStart: lost.start.toISOString(),
-          lastEnd: lost.end.toISOString(),
-        },
-      }));
-      s.lostWindows = 1;
-      log.error('window.lost', {
-        start: lost.start.toISOString(),
-        end: lost.end.toISOString(),
-        minutes,
-        reason: 'older than the 7-day horizon of the API',
+      const horizon = plan.lost.end;
+      // Record the loss and move past it in one write, so it is counted once. After a lost race the
+      // loss is re-derived from the fresh row: another run may have recorded it or listed past it.
+      let recorded: LossRecord | undefined;
+      await cursor.update((c) => {
+        recorded = recordLoss(c, horizon);
+        return recorded?.checkpoint;
       });
+      if (recorded) {
+        const { window, minutes, extended } = recorded;
+        s.lostWindows = 1;
+        log.error('window.lost', {
+          start: window.start.toISOString(),
+          end: window.end.toISOString(),
+          minutes,
+          extended,
+          reason: 'older than the 7-day horizon of the API',
+        });
+      }
     }
 
     const work: Array<{ window: TimeWindow; relist: boolean }> = [
@@ -291,12 +295,18 @@ async function enumerateContentType(
     const through = parseDate(s.checkpointAfter);
     if (through) s.lagMinutes = Math.round((clock.now().getTime() - through.getTime()) / MINUTE_MS);
     try {
-      await cursor.update((c) => ({
-        ...c,
-        lastRunAt: clock.now().toISOString(),
-        lastRunStatus: s.status,
-        lastError: s.error ?? (s.status === 'partial' ? s.reason : undefined),
-      }));
+      const finishedAt = clock.now();
+      await cursor.update((c) => {
+        // A run that finished later has already reported; its status stays.
+        const last = parseDate(c.lastRunAt);
+        if (last && last.getTime() > finishedAt.getTime()) return undefined;
+        return {
+          ...c,
+          lastRunAt: finishedAt.toISOString(),
+          lastRunStatus: s.status,
+          lastError: s.error ?? (s.status === 'partial' ? s.reason : undefined),
+        };
+      });
     } catch (err) {
       log.error('checkpoint.status_write_failed', { error: err });
     }
@@ -322,20 +332,63 @@ async function listWithSubscription(
       );
     }
     const now = deps.clock.now();
-    const last = parseDate(cursor.checkpoint.lastSubscribeAttemptAt);
-    if (last && now.getTime() - last.getTime() < SUBSCRIBE_INTERVAL_MS) {
-      throw new PipelineError(
-        `no enabled subscription for ${ct}; a start was requested at ${last.toISOString()} and the API allows one per 15 minutes`,
-        { retryable: true, contentType: ct, cause: err },
-      );
-    }
-    // Remember the attempt before making it, so a crash cannot make us hammer /start.
-    await cursor.update((c) => ({ ...c, lastSubscribeAttemptAt: now.toISOString() }));
+    // Remember the attempt before making it, so a crash cannot make us hammer /start. The check runs
+    // on the row being written: after a lost race it sees the attempt of the run that won.
+    await cursor.update((c) => {
+      const last = parseDate(c.lastSubscribeAttemptAt);
+      if (last && now.getTime() - last.getTime() < SUBSCRIBE_INTERVAL_MS) {
+        throw new PipelineError(
+          `no enabled subscription for ${ct}; a start was requested at ${last.toISOString()} and the API allows one per 15 minutes`,
+          { retryable: true, contentType: ct, cause: err },
+        );
+      }
+      return { ...c, lastSubscribeAttemptAt: now.toISOString() };
+    });
     await deps.api.startSubscription(ct);
     s.subscriptionStarted = true;
     deps.logger.warn('subscription.started', { contentType: ct, reason: errorMessage(err) });
     return await deps.api.listContent(ct, window);
   }
+}
+
+interface LossRecord {
+  checkpoint: Checkpoint;
+  window: TimeWindow;
+  minutes: number;
+  /** The loss continues the last recorded one (same outage), which grows instead of counting again. */
+  extended: boolean;
+}
+
+/**
+ * The loss of `[listedThrough, horizon)` applied to `c`, or `undefined` when there is none: no
+ * checkpoint yet, or `listedThrough` already at or past the horizon. Never lowers `listedThrough`.
+ */
+function recordLoss(c: Checkpoint, horizon: Date): LossRecord | undefined {
+  const through = parseDate(c.listedThrough);
+  if (!through) return undefined;
+  // Whole seconds, as planWindows cuts windows.
+  const startMs = Math.floor(through.getTime() / 1000) * 1000;
+  const endMs = horizon.getTime();
+  if (startMs >= endMs) return undefined;
+  const window = { start: new Date(startMs), end: horizon };
+  const minutes = Math.round((endMs - startMs) / MINUTE_MS);
+  const prev = c.lostWindows;
+  const extended = prev.lastEnd !== undefined && Date.parse(prev.lastEnd) === startMs;
+  return {
+    checkpoint: {
+      ...c,
+      listedThrough: horizon.toISOString(),
+      lostWindows: {
+        count: prev.count + (extended ? 0 : 1),
+        minutes: prev.minutes + minutes,
+        lastStart: extended ? prev.lastStart : window.start.toISOString(),
+        lastEnd: horizon.toISOString(),
+      },
+    },
+    window,
+    minutes,
+    extended,
+  };
 }
 
 function parseDate(value: string | undefined): Date | undefined {
