@@ -58,69 +58,67 @@ export interface OutputCheck {
 }
 
 /**
- * Every expected event Id (minus `filteredIds`) is in the output of its blob; no blob holds an
- * event twice; no two blobs hold the same content; every blob has the deterministic name.
+ * Exactly once overall (cross-blob dedupe is on in every configuration): every expected event Id
+ * (minus `filteredIds`, and minus Ids only expired content carried) is written exactly once across
+ * all output blobs, so never twice in a blob and never in two blobs; an output blob holds only Ids
+ * its content carried and has the deterministic name; no two blobs hold the same content; expired
+ * content has no output.
  */
 export function checkOutputs(
-  stack: Stack,
   expected: BlobTruth[],
   outputs: OutputBlob[],
   opts: { expiredContentIds?: ReadonlySet<string>; filteredIds?: ReadonlySet<string> } = {},
 ): OutputCheck {
   const problems: string[] = [];
-  const byName = new Map(outputs.map((o) => [o.name, o]));
-  let eventsChecked = 0;
-  let lost = 0;
-  let duplicated = 0;
+  const truth = new Map(expected.map((b) => [b.contentId, b]));
   const contentIds = new Map<string, string>();
+  /** Every place each Id is written: one blob name per line. */
+  const writtenIn = new Map<string, string[]>();
   for (const o of outputs) {
     const other = contentIds.get(o.contentId);
-    if (other) {
-      duplicated += o.ids.length;
-      problems.push(`two output blobs hold content ${o.contentId}: ${other} and ${o.name}`);
-    }
+    if (other) problems.push(`two output blobs hold content ${o.contentId}: ${other} and ${o.name}`);
     contentIds.set(o.contentId, o.name);
-    const counts = new Map<string, number>();
-    for (const id of o.ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    for (const [id, n] of counts)
-      if (n > 1) {
-        duplicated += n - 1;
-        problems.push(`event ${id} appears ${n} times in ${o.name}`);
-      }
-  }
-  // Where each event Id is written, and in how many blobs the API delivered it: an event the API
-  // re-delivers in another blob may be written once (deduplicated) or once per blob, never more.
-  const writtenIn = new Map<string, number>();
-  for (const o of outputs) for (const id of new Set(o.ids)) writtenIn.set(id, (writtenIn.get(id) ?? 0) + 1);
-  const deliveredIn = new Map<string, number>();
-  for (const b of expected) for (const id of b.eventIds) deliveredIn.set(id, (deliveredIn.get(id) ?? 0) + 1);
-  for (const [id, n] of writtenIn)
-    if (n > (deliveredIn.get(id) ?? 1)) {
-      duplicated += n - (deliveredIn.get(id) ?? 1);
-      problems.push(`event ${id} is written in ${n} blobs but delivered in ${deliveredIn.get(id) ?? 1}`);
-    }
-  for (const b of expected) {
+    for (const id of o.ids) writtenIn.set(id, [...(writtenIn.get(id) ?? []), o.name]);
+    const b = truth.get(o.contentId);
+    if (!b) continue;
     const name = outputBlobName(b.tenantId, b.contentType, b.contentId, b.contentCreated);
-    const o = byName.get(name);
-    if (opts.expiredContentIds?.has(b.contentId)) {
-      if (o) problems.push(`expired content ${b.contentId} has output ${name}`);
-      continue;
+    if (o.name !== name) problems.push(`output of ${o.contentId} is ${o.name}, expected ${name}`);
+    if (opts.expiredContentIds?.has(b.contentId))
+      problems.push(`expired content ${b.contentId} has output ${o.name}`);
+    const carried = new Set(b.eventIds);
+    const foreign = o.ids.filter((id) => !carried.has(id));
+    if (foreign.length > 0)
+      problems.push(`${o.name} holds ${foreign.length} events its content did not carry, e.g. ${foreign[0]}`);
+  }
+  let duplicated = 0;
+  let shown = 0;
+  for (const [id, where] of writtenIn)
+    if (where.length > 1) {
+      duplicated += where.length - 1;
+      if (++shown <= 10) problems.push(`event ${id} is written ${where.length} times: ${where.join(', ')}`);
     }
+  if (shown > 10) problems.push(`… ${shown} events written more than once in total`);
+
+  /** Expected Id → the blobs that carried it (for the message when it is missing). */
+  const wanted = new Map<string, string[]>();
+  for (const b of expected) {
+    if (opts.expiredContentIds?.has(b.contentId)) continue;
     for (const id of b.eventIds) {
       if (opts.filteredIds?.has(id)) {
         if (writtenIn.has(id)) problems.push(`filtered event ${id} was written`);
         continue;
       }
-      eventsChecked += 1;
-      if (!writtenIn.has(id)) {
-        lost += 1;
-        if (lost <= 10)
-          problems.push(`event ${id} of ${b.contentType} ${b.contentId} is missing (expected in ${name})`);
-      }
+      wanted.set(id, [...(wanted.get(id) ?? []), `${b.contentType} ${b.contentId}`]);
     }
   }
+  let lost = 0;
+  for (const [id, carriers] of wanted)
+    if (!writtenIn.has(id)) {
+      lost += 1;
+      if (lost <= 10) problems.push(`event ${id} is missing (carried by ${carriers.join(', ')})`);
+    }
   if (lost > 10) problems.push(`… ${lost} events missing in total`);
-  return { eventsChecked, lost, duplicated, blobs: outputs.length, problems };
+  return { eventsChecked: wanted.size, lost, duplicated, blobs: outputs.length, problems };
 }
 
 /** No request broke the API's rules, and API requests stayed within the client-side budget. */
