@@ -44,6 +44,39 @@ export function chaosSeed(fallback: number, env: Record<string, string | undefin
   return Number.isInteger(s) && s > 0 ? s : fallback;
 }
 
+/** The command that replays a seed at the current scale. */
+export function replayCommand(seed: number, scale: ChaosScale = chaosScale()): string {
+  return `CHAOS_SEED=${seed} CHAOS_SCALE=${scale} npx vitest run test/e2e/chaos`;
+}
+
+/**
+ * Run a scenario's body so that any failure names the seed and the replay command: a broken
+ * invariant, a runner that did not complete or timed out, a failed expectation, and the scenario's
+ * own time limit, which ends the body `marginMs` before vitest's so the message is ours.
+ */
+export async function withReplay<T>(
+  scenario: string,
+  seed: number,
+  body: () => Promise<T>,
+  o: { timeoutMs?: number; marginMs?: number } = {},
+): Promise<T> {
+  const hint = `chaos scenario ${scenario}, seed ${seed} (replay: ${replayCommand(seed)})`;
+  const limit = (o.timeoutMs ?? chaosTimeout()) - (o.marginMs ?? 20_000);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${limit} ms`)), limit);
+  });
+  try {
+    return await Promise.race([body(), deadline]);
+  } catch (err) {
+    if (!(err instanceof Error)) throw new Error(`${hint}: ${String(err)}`);
+    if (!err.message.includes(`CHAOS_SEED=${seed} `)) err.message = `${hint}: ${err.message}`;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function rngOf(seed: number, salt: number): Rng {
   return mulberry32((seed * 2654435761 + salt) >>> 0);
 }
@@ -107,7 +140,7 @@ export async function runUntilComplete(
       }
       if (r.timedOut)
         throw new Error(
-          `runner timed out after ${r.ms} ms (attempt ${i}, crash plan ${crashAt ?? 'none'})\n${r.stderr.slice(-3000)}`,
+          `runner timed out after ${r.ms} ms (seed ${stack.seed}, attempt ${i}, crash plan ${crashAt ?? 'none'}; replay: ${replayCommand(stack.seed)})\n${r.stderr.slice(-3000)}`,
         );
     }
     if (results.every((r) => r.code === 0) && i + 1 >= (o.minAttempts ?? 1)) return log;
@@ -116,7 +149,7 @@ export async function runUntilComplete(
     .at(-1)
     ?.results.map((r) => `exit ${r.code} ${r.signal ?? ''}\n${r.stderr.slice(-3000)}`);
   throw new Error(
-    `the runner did not complete within ${o.maxAttempts} attempts; last:\n${last?.join('\n---\n')}`,
+    `the runner did not complete within ${o.maxAttempts} attempts (seed ${stack.seed}; replay: ${replayCommand(stack.seed)}); last:\n${last?.join('\n---\n')}`,
   );
 }
 
@@ -124,6 +157,8 @@ export interface Figures {
   scenario: string;
   seed: number;
   scale: ChaosScale;
+  /** How the runner authenticated (stack.ts). */
+  auth: string;
   attempts: number;
   faults: Record<string, number>;
   eventsChecked: number;
@@ -165,7 +200,7 @@ export async function verify(
   const expected = expectedBlobs(stack, o.log.firstRunAt, o.extraBlobs);
   if (expected.length === 0) problems.push('the scenario has no expected content (generator too small)');
   const outputs = await readOutputs(stack);
-  const out = checkOutputs(stack, expected, outputs, o);
+  const out = checkOutputs(expected, outputs, o);
   problems.push(...out.problems);
   problems.push(...checkCheckpointSamples(o.samples));
   const perMinute = Number(stack.env.O365_MAX_REQUESTS_PER_MINUTE ?? 1500);
@@ -223,6 +258,7 @@ export async function verify(
     scenario: o.scenario,
     seed: o.seed,
     scale: chaosScale(),
+    auth: stack.auth,
     attempts: o.log.attempts.length,
     faults,
     eventsChecked: out.eventsChecked,
@@ -241,5 +277,5 @@ export async function verify(
 
 /** The message a failing scenario ends with: what broke and how to replay it. */
 export function failureReport(v: Verdict): string {
-  return `chaos scenario ${v.figures.scenario} failed (replay: CHAOS_SEED=${v.figures.seed} CHAOS_SCALE=${v.figures.scale} npx vitest run test/e2e/chaos)\n${v.problems.slice(0, 40).join('\n')}`;
+  return `chaos scenario ${v.figures.scenario} failed (replay: ${replayCommand(v.figures.seed, v.figures.scale)})\n${v.problems.slice(0, 40).join('\n')}`;
 }

@@ -3,7 +3,7 @@
  * Azurite with a data folder that can be stopped and restarted on the same ports, and the
  * environment a child runner needs to use both.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONTENT_TYPES, type ContentType } from '../../shared/content-types.js';
@@ -15,8 +15,17 @@ import { startAzurite, type AzuriteHandle } from '../azurite.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import type { FaultConfig, SimTenant } from '../simulator/types.js';
 
+/**
+ * How the runner authenticates: the client secret, or the tenant's registered client certificate
+ * (private key + certificate) inline in O365_CERTIFICATE_PEM or in a file named by
+ * O365_CERTIFICATE_PATH. With a certificate the runner is given no secret, so a run that gets tokens
+ * has loaded the key.
+ */
+export type StackAuth = 'secret' | 'certificatePem' | 'certificateFile';
+
 export interface StackOptions {
   seed: number;
+  auth?: StackAuth;
   hours: number;
   eventsPerHour: number;
   faults?: FaultConfig;
@@ -28,6 +37,9 @@ export interface StackOptions {
 }
 
 export interface Stack {
+  /** The seed the simulator was generated from (printed with every failure). */
+  seed: number;
+  auth: StackAuth;
   sim: RunningSimulator;
   tenant: SimTenant;
   /** Milliseconds added to the simulator's clock (expiry scenarios). */
@@ -72,10 +84,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   }
   const tenant = sim.tenants[0]!;
   const contentTypes = o.contentTypes ?? CONTENT_TYPES;
+  const auth = o.auth ?? 'secret';
+  const pem = `${tenant.privateKeyPem}\n${tenant.certificatePem}`;
+  const credential: Record<string, string> = {};
+  if (auth === 'secret') credential.O365_CLIENT_SECRET = tenant.clientSecret;
+  else if (auth === 'certificatePem') credential.O365_CERTIFICATE_PEM = pem;
+  else {
+    credential.O365_CERTIFICATE_PATH = path.join(dataDir, 'client.pem');
+    writeFileSync(credential.O365_CERTIFICATE_PATH, pem, { mode: 0o600 });
+  }
   const env: Record<string, string> = {
     O365_TENANT_ID: tenant.tenantId,
     O365_CLIENT_ID: tenant.clientId,
-    O365_CLIENT_SECRET: tenant.clientSecret,
+    ...credential,
     O365_API_ROOT: sim.apiRoot,
     O365_LOGIN_AUTHORITY: sim.loginAuthority,
     // The runner only trusts the simulator's CA when it starts the simulator itself.
@@ -93,6 +114,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ...o.env,
   };
   Object.assign(stack, {
+    seed: o.seed,
+    auth,
     sim,
     tenant,
     azurite,

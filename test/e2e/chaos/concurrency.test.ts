@@ -13,6 +13,7 @@ import {
   runUntilComplete,
   sizeFor,
   verify,
+  withReplay,
 } from '../../../tools/chaos/scenario.js';
 import { startStack, type Stack } from '../../../tools/chaos/stack.js';
 
@@ -29,32 +30,34 @@ describe('chaos: concurrent runners', () => {
     { timeout: chaosTimeout() },
     async () => {
       const seed = chaosSeed(404);
-      const size = sizeFor(chaosScale());
-      const startedAt = Date.now();
-      const stack = await startStack({
-        seed,
-        ...size,
-        faults: { throttle429: 0.03, retryAfterSeconds: 1, internalError: 0.02, truncatedBody: 0.03 },
-        env: { O365_WINDOW_MINUTES: '30', O365_MAX_REQUESTS_PER_MINUTE: '900' },
+      await withReplay('concurrency', seed, async () => {
+        const size = sizeFor(chaosScale());
+        const startedAt = Date.now();
+        const stack = await startStack({
+          seed,
+          ...size,
+          faults: { throttle429: 0.03, retryAfterSeconds: 1, internalError: 0.02, truncatedBody: 0.03 },
+          env: { O365_WINDOW_MINUTES: '30', O365_MAX_REQUESTS_PER_MINUTE: '900' },
+        });
+        stacks.push(stack);
+        const sampler = sampleCheckpoints(stack);
+        const log = await runUntilComplete(stack, {
+          plan: (i) => (i === 0 ? 'upload:7' : undefined),
+          parallel: 2,
+          minAttempts: 1 + size.rounds,
+          maxAttempts: 4 + size.rounds,
+        });
+        const v = await verify(stack, {
+          scenario: 'concurrency',
+          seed,
+          log,
+          samples: await sampler.stop(),
+          parallel: 2,
+          extraFaults: { concurrentRunners: 2 },
+          startedAt,
+        });
+        expect(v.problems, failureReport(v)).toEqual([]);
       });
-      stacks.push(stack);
-      const sampler = sampleCheckpoints(stack);
-      const log = await runUntilComplete(stack, {
-        plan: (i) => (i === 0 ? 'upload:7' : undefined),
-        parallel: 2,
-        minAttempts: 1 + size.rounds,
-        maxAttempts: 4 + size.rounds,
-      });
-      const v = await verify(stack, {
-        scenario: 'concurrency',
-        seed,
-        log,
-        samples: await sampler.stop(),
-        parallel: 2,
-        extraFaults: { concurrentRunners: 2 },
-        startedAt,
-      });
-      expect(v.problems, failureReport(v)).toEqual([]);
     },
   );
 });

@@ -4,10 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dlpDetectedValues, needlesFor, scanForLeaks } from '../../../tools/chaos/leaks.js';
-import { checkCheckpointSamples, checkRequests } from '../../../tools/chaos/invariants.js';
+import {
+  checkCheckpointSamples,
+  checkOutputs,
+  checkRequests,
+  type OutputBlob,
+} from '../../../tools/chaos/invariants.js';
+import { withReplay } from '../../../tools/chaos/scenario.js';
+import { outputBlobName } from '../../../shared/storage/names.js';
 import { parseCrashAt } from '../../../tools/runner/chaos.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
-import type { RequestLogEntry } from '../../../tools/simulator/types.js';
+import type { BlobTruth, RequestLogEntry } from '../../../tools/simulator/types.js';
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -76,6 +83,88 @@ describe('invariant checks', () => {
     const burst = Array.from({ length: 40 }, (_, i) => entry(i));
     expect(checkRequests(burst, 600, span).problems.join()).toMatch(/budget/);
     expect(checkRequests(burst.slice(0, 5), 600, span).problems).toEqual([]);
+  });
+});
+
+describe('exactly-once check', () => {
+  const blob = (contentId: string, eventIds: string[]): BlobTruth => ({
+    tenantId: 't1',
+    contentType: 'Audit.General',
+    contentId,
+    contentUri: `https://x/${contentId}`,
+    contentCreated: '2026-11-20T10:00:00.000Z',
+    contentExpiration: '2026-11-27T10:00:00.000Z',
+    listableAt: '2026-11-20T10:00:00.000Z',
+    eventIds,
+    recordCount: eventIds.length,
+  });
+  const out = (b: BlobTruth, ids: string[], name?: string): OutputBlob => ({
+    name: name ?? outputBlobName(b.tenantId, b.contentType, b.contentId, b.contentCreated),
+    contentId: b.contentId,
+    ids,
+    text: '',
+  });
+  // The API delivers e2 in both blobs (a cross-blob duplicate).
+  const a = blob('A', ['e1', 'e2']);
+  const b = blob('B', ['e2', 'e3']);
+
+  it('passes when every Id is written once overall, in either blob that carried it', () => {
+    for (const outputs of [
+      [out(a, ['e1', 'e2']), out(b, ['e3'])],
+      [out(a, ['e1']), out(b, ['e2', 'e3'])],
+    ]) {
+      const r = checkOutputs([a, b], outputs);
+      expect(r.problems).toEqual([]);
+      expect(r).toMatchObject({ eventsChecked: 3, lost: 0, duplicated: 0 });
+    }
+  });
+
+  it('fails on an Id in two blobs, twice in one blob, a lost Id, a foreign Id and a second copy of a blob', () => {
+    const cases: Array<[OutputBlob[], RegExp, Partial<{ lost: number; duplicated: number }>]> = [
+      [[out(a, ['e1', 'e2']), out(b, ['e2', 'e3'])], /event e2 is written 2 times/, { duplicated: 1 }],
+      [[out(a, ['e1', 'e2', 'e1']), out(b, ['e3'])], /event e1 is written 2 times/, { duplicated: 1 }],
+      [
+        [out(a, ['e1']), out(b, ['e3'])],
+        /event e2 is missing \(carried by Audit.General A, Audit.General B\)/,
+        { lost: 1 },
+      ],
+      [[out(a, ['e1', 'e2', 'e3']), out(b, [])], /did not carry/, {}],
+      [
+        [out(a, ['e1', 'e2']), out(b, ['e3']), out(b, ['e3'], 'other/name.json.gz')],
+        /two output blobs hold content B/,
+        { duplicated: 1 },
+      ],
+    ];
+    for (const [outputs, message, counts] of cases) {
+      const r = checkOutputs([a, b], outputs);
+      expect(r.problems.join('\n')).toMatch(message);
+      expect(r).toMatchObject(counts);
+    }
+  });
+
+  it('expects nothing of expired content but the Ids another blob carried, and flags its output', () => {
+    const expired = new Set(['A']);
+    expect(checkOutputs([a, b], [out(b, ['e2', 'e3'])], { expiredContentIds: expired })).toMatchObject({
+      eventsChecked: 2,
+      problems: [],
+    });
+    expect(
+      checkOutputs([a, b], [out(a, ['e1']), out(b, ['e2', 'e3'])], {
+        expiredContentIds: expired,
+      }).problems.join(),
+    ).toMatch(/expired content A has output/);
+  });
+});
+
+describe('chaos failures name the seed', () => {
+  it('adds the seed and the replay command to a failure, and to its own time limit', async () => {
+    const failed = withReplay('demo', 4242, () => Promise.reject(new Error('boom')), { timeoutMs: 60_000 });
+    await expect(failed).rejects.toThrow(
+      /chaos scenario demo, seed 4242 \(replay: CHAOS_SEED=4242 .*\): boom/,
+    );
+    const hung = withReplay('demo', 4243, () => new Promise(() => {}), { timeoutMs: 50, marginMs: 0 });
+    await expect(hung).rejects.toThrow(/seed 4243 \(replay: CHAOS_SEED=4243 .*\): timed out after 50 ms/);
+    await expect(withReplay('demo', 1, () => Promise.resolve(7))).resolves.toBe(7);
   });
 });
 
