@@ -72,6 +72,11 @@ export class FaultInjector {
     return this.applies(kind) && this.draw(this.config.revokedToken);
   }
 
+  /** A blob answered as expired (AF20051); draws only when `expireBlobs` is set. */
+  expired(kind: RequestKind): boolean {
+    return kind === 'blob' && this.applies(kind) && this.draw(this.config.expireBlobs);
+  }
+
   body(kind: RequestKind): BodyFault | undefined {
     if (!this.applies(kind) || kind !== 'blob') return undefined;
     if (this.draw(this.config.truncatedBody)) return 'truncatedBody';

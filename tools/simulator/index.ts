@@ -9,6 +9,7 @@ import { CONTENT_TYPES, type ContentType } from '../../shared/content-types.js';
 import { EntraService } from './entra.js';
 import { FaultInjector } from './faults.js';
 import { ContentCatalog, type BlobMeta } from './generator/catalog.js';
+import { DEFAULT_QUOTA_PER_MINUTE, PublisherQuota } from './quota.js';
 import { RequestLog } from './request-log.js';
 import { contentItem } from './routes/feed.js';
 import { SCENARIOS } from './scenarios.js';
@@ -42,6 +43,14 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const hours = Math.min(168, Math.max(0, options.hours ?? 24));
   const scenario = SCENARIOS[options.scenario ?? 'clean'];
   const startMs = clock.now().getTime();
+  for (const [name, v] of [
+    ['contentExpirationMs', options.contentExpirationMs],
+    ['quotaPerMinute', options.quotaPerMinute],
+    ['anonymousQuotaPerMinute', options.anonymousQuotaPerMinute],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0))
+      throw new Error(`startSimulator: ${name} must be a positive number (got ${String(v)})`);
+  }
   const tls = createServerTls();
   const records = createTenants(seed, Math.max(1, options.tenants ?? 1));
   let origin = '';
@@ -52,6 +61,15 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     ...(options.blobsPerHour ? { blobsPerHour: options.blobsPerHour } : {}),
     lateFraction: options.lateFraction ?? scenario.lateFraction,
     historyStartMs: startMs - hours * HOUR,
+    ...(options.contentExpirationMs !== undefined
+      ? { contentExpirationMs: options.contentExpirationMs }
+      : {}),
+  });
+  const perMinute = options.quotaPerMinute ?? DEFAULT_QUOTA_PER_MINUTE;
+  const quota = new PublisherQuota({
+    perMinute,
+    anonymousPerMinute: options.anonymousQuotaPerMinute ?? perMinute,
+    now: options.quotaClock ?? (() => performance.now()),
   });
   const subs = new Subscriptions();
   const entra = new EntraService(apiRoot, apiRoot, records, clock);
@@ -88,7 +106,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   }
   const server = createServer(
     { key: tls.keyPem, cert: tls.certPem },
-    createRequestHandler({ clock, entra, faults, log, feed }),
+    createRequestHandler({ clock, entra, faults, log, feed, quota }),
   );
   try {
     await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntraService } from './entra.js';
 import type { FaultInjector, RequestFault } from './faults.js';
+import { ANONYMOUS_PUBLISHER, type PublisherQuota } from './quota.js';
 import { apiHeaders, queryOf, readBody, sendJson } from './http-util.js';
 import type { RequestLog } from './request-log.js';
 import { feedKind, handleFeed, type FeedDeps } from './routes/feed.js';
@@ -19,6 +20,7 @@ export interface ServerDeps {
   faults: FaultInjector;
   log: RequestLog;
   feed: FeedDeps;
+  quota: PublisherQuota;
 }
 
 const FEED_PATH = /^\/api\/v1\.0\/([^/]+)\/activity\/feed\/(.+)$/;
@@ -35,28 +37,36 @@ const METHOD_NAMES: Partial<Record<RequestKind, string>> = {
   token: 'Token',
 };
 
-function faultReply(
-  fault: Exclude<RequestFault, 'connectionReset'>,
+function af429(
+  status: number,
   kind: RequestKind,
   publisher: string | undefined,
-  retryAfter: number,
+  headers: Record<string, string> = {},
 ): Reply {
-  const af429 = (status: number, headers: Record<string, string>): Reply => ({
+  return {
     status,
     afCode: 'AF429',
     headers,
     body: {
       error: {
         code: 'AF429',
-        message: `Too many requests. Method=${METHOD_NAMES[kind] ?? 'Unknown'}, PublisherId=${publisher ?? '00000000-0000-0000-0000-000000000000'}`,
+        message: `Too many requests. Method=${METHOD_NAMES[kind] ?? 'Unknown'}, PublisherId=${publisher || ANONYMOUS_PUBLISHER}`,
       },
     },
-  });
+  };
+}
+
+function faultReply(
+  fault: Exclude<RequestFault, 'connectionReset'>,
+  kind: RequestKind,
+  publisher: string | undefined,
+  retryAfter: number,
+): Reply {
   switch (fault) {
     case 'throttle403':
-      return af429(403, {});
+      return af429(403, kind, publisher);
     case 'throttle429':
-      return af429(429, { 'Retry-After': String(retryAfter) });
+      return af429(429, kind, publisher, { 'Retry-After': String(retryAfter) });
     case 'internalError':
       return {
         status: 500,
@@ -70,16 +80,25 @@ function faultReply(
   }
 }
 
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return Array.isArray(h) ? h[0] : h;
+}
+
 export function createRequestHandler(deps: ServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(deps, req, res).catch((err: unknown) => {
       if (!res.headersSent) {
-        sendJson(res, 500, {
-          error: {
-            code: 'AF50000',
-            message: `An internal error occurred. Retry the request. (${String(err)})`,
+        sendJson(
+          res,
+          500,
+          {
+            error: {
+              code: 'AF50000',
+              message: `An internal error occurred. Retry the request. (${String(err)})`,
+            },
           },
-        });
+          { Date: deps.clock.now().toUTCString() },
+        );
       } else {
         res.destroy();
       }
@@ -105,7 +124,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   };
   const tenantId = feedMatch?.[1] ?? login?.tenantId;
   if (tenantId) entry.tenantId = decodeURIComponent(tenantId);
+  // A bearer token belongs to the API only; Entra, discovery and unknown paths must never see it.
+  if (!feedMatch && /^Bearer\s/i.test(headerValue(req.headers.authorization) ?? '')) {
+    entry.violations.push('tokenSentElsewhere');
+  }
   deps.log.add(entry);
+  // Counted at arrival, before any await: the quota is about the rate requests come in at.
+  const publisher = query.get('publisheridentifier');
+  const quota = feedMatch ? deps.quota.admit(entry.tenantId ?? '', publisher) : undefined;
   const body = await readBody(req);
 
   const delay = deps.faults.delay(kind);
@@ -122,12 +148,15 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   let reply: Reply;
   if (fault) {
     entry.fault = fault;
-    reply = faultReply(
-      fault,
-      kind,
-      query.get('publisheridentifier'),
-      deps.faults.current.retryAfterSeconds ?? 1,
-    );
+    if (fault === 'throttle403' || fault === 'throttle429') entry.throttled = 'fault';
+    reply = faultReply(fault, kind, publisher, deps.faults.current.retryAfterSeconds ?? 1);
+  } else if (quota && !quota.admitted) {
+    // The documented form of AF429: HTTP 403, no Retry-After.
+    entry.throttled = 'quota';
+    entry.violations.push('overQuota');
+    if (publisher) entry.publisherIdentifier = publisher;
+    else entry.violations.push('noPublisherIdentifier');
+    reply = af429(403, kind, publisher);
   } else if (feedMatch) {
     reply = await handleFeed(deps.feed, {
       method,
@@ -157,7 +186,8 @@ function write(
   kind: RequestKind,
   entry: RequestLogEntry,
 ): void {
-  const headers = { Date: new Date().toUTCString(), ...reply.headers };
+  // The simulated clock's time, so clients' clock-skew checks can be exercised.
+  const headers = { Date: deps.clock.now().toUTCString(), ...reply.headers };
   if (reply.text === undefined) {
     sendJson(res, reply.status, reply.body, headers);
     return;

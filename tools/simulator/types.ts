@@ -36,6 +36,8 @@ export interface FaultConfig {
   kinds?: ReadonlyArray<RequestKind>;
   /** Answer 401 to this share of requests whose token is otherwise valid (a token revoked mid-run). */
   revokedToken?: number;
+  /** Answer this share of otherwise good blob fetches with 400 AF20051 (content already expired). */
+  expireBlobs?: number;
 }
 
 export type RequestKind =
@@ -81,10 +83,12 @@ export interface RequestLogEntry {
   hadToken: boolean;
   status: number;
   afCode?: string;
-  /** Rule of the API this request broke, if any: 'window>24h', 'window>7d', 'noPublisherIdentifier', 'blobFetchedTwice', … */
+  /** Rules of the API this request broke: 'window>24h', 'window>7d', 'noPublisherIdentifier', 'blobFetchedTwice', 'tokenMissing', 'tokenOtherTenant', 'tokenSentElsewhere', 'overQuota'. */
   violations: string[];
   /** Injected fault, if any. */
   fault?: string;
+  /** Answered AF429: 'quota' when over the publisher's quota, 'fault' when injected. */
+  throttled?: 'quota' | 'fault';
 }
 
 /** What the generator knows about one content blob. */
@@ -129,6 +133,14 @@ export interface StartSimulatorOptions {
   webhookCa?: string;
   /** Accept http:// webhook addresses (the real service requires https). Default false. */
   allowHttpWebhooks?: boolean;
+  /** contentExpiration − contentCreated of every blob (default 7 days, as documented). */
+  contentExpirationMs?: number;
+  /** API requests per minute per tenant and PublisherIdentifier before AF429 (default 2,000). */
+  quotaPerMinute?: number;
+  /** Requests per minute without PublisherIdentifier, one pool for all tenants (default: quotaPerMinute). */
+  anonymousQuotaPerMinute?: number;
+  /** Monotonic milliseconds the quota window is measured on (default: real arrival time, performance.now). */
+  quotaClock?: () => number;
 }
 
 export interface Simulator {

@@ -85,6 +85,7 @@ function authorize(d: FeedDeps, r: FeedRequest): { claims: AccessClaims } | { re
     return { reply: DENIED };
   }
   if (claims.tid !== r.tenantId.toLowerCase()) {
+    r.entry.violations.push('tokenOtherTenant');
     return { reply: afReply(new AfError('AF20010', [r.tenantId, claims.tid])) };
   }
   const perms = claims.scp ? claims.scp.split(' ') : claims.roles;
@@ -102,7 +103,10 @@ export function handleFeed(d: FeedDeps, r: FeedRequest): Reply | Promise<Reply> 
   const auth = authorize(d, r);
   if ('reply' in auth) return auth.reply;
   const tenant = d.tenants.find((t) => t.tenant.tenantId === r.tenantId.toLowerCase());
-  if (!tenant) return afReply(new AfError('AF20010', [r.tenantId, auth.claims.tid]));
+  if (!tenant) {
+    r.entry.violations.push('tokenOtherTenant');
+    return afReply(new AfError('AF20010', [r.tenantId, auth.claims.tid]));
+  }
 
   if (r.kind === 'blob') {
     if (r.method !== 'GET') return methodNotAllowed(r.method);
@@ -245,6 +249,10 @@ function getBlob(
   if (!sub) return afReply(new AfError('AF20022'));
   if (sub.status !== 'enabled') return afReply(new AfError('AF20023', [sub.disabledBy ?? 'a tenant admin']));
   if (nowMs >= found.expirationMs) return afReply(new AfError('AF20051', [contentId]));
+  if (d.faults.expired(r.kind)) {
+    r.entry.fault = 'expireBlobs';
+    return afReply(new AfError('AF20051', [contentId]));
+  }
   const perms = claims.scp ? claims.scp.split(' ') : claims.roles;
   let records = d.catalog.records(found);
   // DLP detections are only for tokens with ActivityFeed.ReadDlp.
