@@ -63,6 +63,40 @@ describe('feed authorization', () => {
       `The tenant ID passed in the URL (${sim.tenants[0]!.tenantId}) does not match the tenant ID passed in the access token (${sim.tenants[1]!.tenantId}).`,
     );
     expect(sim.requestLog.at(-1)!.afCode).toBe('AF20010');
+    expect(sim.requestLog.at(-1)!.violations).toContain('tokenOtherTenant');
+    // The tenant's own token breaks no rule.
+    expect((await http.call('GET', list(1), { token: tokenOfSecond })).status).toBe(200);
+    expect(sim.requestLog.at(-1)!.violations).toEqual([]);
+  });
+
+  it('records a bearer token sent to the token endpoint, discovery or an unknown path', async () => {
+    const token = await http.token();
+    expect(sim.requestLog.at(-1)!.violations).toEqual([]);
+    const t = sim.tenants[0]!;
+    const bearer = { authorization: `Bearer ${token}` };
+    const sent = [
+      await http.call('GET', `/${t.tenantId}/v2.0/.well-known/openid-configuration`, { token }),
+      await http.call('GET', '/common/discovery/instance?api-version=1.1', { token }),
+      await http.call('POST', `/${t.tenantId}/oauth2/v2.0/token`, {
+        headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: t.clientId,
+          client_secret: t.clientSecret,
+          scope: `${sim.apiRoot}/.default`,
+        }).toString(),
+      }),
+      await http.call('GET', '/somewhere/else', { token }),
+    ];
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 200, 404]);
+    const entries = sim.requestLog.slice(-4);
+    expect(entries.map((e) => e.kind)).toEqual(['discovery', 'discovery', 'token', 'other']);
+    for (const e of entries) expect(e.violations).toEqual(['tokenSentElsewhere']);
+    // Client authentication the token endpoint expects (Basic) is not a misplaced token.
+    await http.call('GET', `/${t.tenantId}/v2.0/.well-known/openid-configuration`, {
+      headers: { authorization: 'Basic Zm9vOmJhcg==' },
+    });
+    expect(sim.requestLog.at(-1)!.violations).toEqual([]);
   });
 
   it('answers AF10001 without ActivityFeed.Read', async () => {

@@ -41,12 +41,18 @@ describe('simulate command', () => {
       json: true,
     });
     expect(parseSimulateArgs([])).toEqual({ options: {}, json: false });
+    expect(parseSimulateArgs(['--content-expiration-minutes', '90']).options).toEqual({
+      contentExpirationMs: 90 * 60_000,
+    });
   });
 
   it('refuses bad arguments with a UsageError', () => {
     expect(() => parseSimulateArgs(['--scenario', 'storm'])).toThrow(UsageError);
     expect(() => parseSimulateArgs(['--hours', '500'])).toThrow(/--hours must be an integer from 0 to 168/);
     expect(() => parseSimulateArgs(['--port', 'abc'])).toThrow(UsageError);
+    expect(() => parseSimulateArgs(['--content-expiration-minutes', '0'])).toThrow(
+      /--content-expiration-minutes must be an integer from 1 to 43200/,
+    );
     expect(() => parseSimulateArgs(['--bogus'])).toThrow(UsageError);
     expect(() => parseSimulateArgs(['extra'])).toThrow(UsageError);
   });

@@ -8,7 +8,7 @@ import { SCENARIO_NAMES, isScenarioName, startSimulator } from '../../simulator/
 import type { StartSimulatorOptions } from '../../simulator/types.js';
 
 const USAGE =
-  'simulate [--port N] [--seed S] [--scenario NAME] [--tenants N] [--events-per-hour N] [--hours H] [--json]';
+  'simulate [--port N] [--seed S] [--scenario NAME] [--tenants N] [--events-per-hour N] [--hours H] [--content-expiration-minutes M] [--json]';
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -36,6 +36,7 @@ export function parseSimulateArgs(args: readonly string[]): {
         tenants: { type: 'string' },
         'events-per-hour': { type: 'string' },
         hours: { type: 'string' },
+        'content-expiration-minutes': { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     }));
@@ -52,11 +53,19 @@ export function parseSimulateArgs(args: readonly string[]): {
   const tenants = int('tenants', values.tenants, 1, 50);
   const eventsPerHour = int('events-per-hour', values['events-per-hour'], 1, 1_000_000);
   const hours = int('hours', values.hours, 0, 168);
+  // Documented 7 days, observed 14; up to 30 days.
+  const expirationMinutes = int(
+    'content-expiration-minutes',
+    values['content-expiration-minutes'],
+    1,
+    43_200,
+  );
   if (port !== undefined) options.port = port;
   if (seed !== undefined) options.seed = seed;
   if (tenants !== undefined) options.tenants = tenants;
   if (eventsPerHour !== undefined) options.eventsPerHour = eventsPerHour;
   if (hours !== undefined) options.hours = hours;
+  if (expirationMinutes !== undefined) options.contentExpirationMs = expirationMinutes * 60_000;
   if (scenario !== undefined) options.scenario = scenario;
   return { options, json: values.json };
 }
