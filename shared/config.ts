@@ -256,14 +256,91 @@ const schema = z.object({
 });
 
 type Parsed = z.infer<typeof schema>;
+type Key = keyof Parsed;
 
-/** Cross-field rules: exactly one credential kind per auth mode, hash key for hash masking, storage. */
-function crossFieldProblems(p: Parsed, env: Env): Array<[string, string]> {
-  const problems: Array<[string, string]> = [];
-  const hasSecret = p.O365_CLIENT_SECRET !== undefined;
-  const certKinds = [p.O365_CERTIFICATE_PATH, p.O365_CERTIFICATE_PEM].filter((v) => v !== undefined).length;
-  const mode = p.O365_AUTH_MODE ?? inferMode(p);
+/** The zod schema's setting keys, for the drift tests (README, example file, Bicep). */
+export const SCHEMA_KEYS: readonly Key[] = Object.keys(schema.shape) as Key[];
 
+/** Credential settings by kind; issue 2: exactly one kind per auth mode. */
+const CREDENTIAL_KINDS = {
+  secret: ['O365_CLIENT_SECRET'],
+  certificate: ['O365_CERTIFICATE_PATH', 'O365_CERTIFICATE_PEM', 'O365_CERTIFICATE_PASSWORD'],
+  federated: ['O365_FEDERATED_IDENTITY_CLIENT_ID'],
+  refreshToken: ['O365_REFRESH_TOKEN'],
+} as const satisfies Record<AuthMode, readonly Key[]>;
+
+/** Kinds each mode takes, and how to say so. refreshToken redeems with one client credential. */
+const MODE_KINDS: Record<AuthMode, { kinds: readonly AuthMode[]; accepted: string }> = {
+  secret: { kinds: ['secret'], accepted: 'O365_CLIENT_SECRET' },
+  certificate: {
+    kinds: ['certificate'],
+    accepted: 'O365_CERTIFICATE_PATH or O365_CERTIFICATE_PEM (and O365_CERTIFICATE_PASSWORD)',
+  },
+  federated: { kinds: ['federated'], accepted: 'O365_FEDERATED_IDENTITY_CLIENT_ID' },
+  refreshToken: {
+    kinds: ['refreshToken', 'secret', 'certificate'],
+    accepted: 'O365_REFRESH_TOKEN with O365_CLIENT_SECRET or a certificate',
+  },
+};
+
+type Problem = [key: string, message: string];
+
+/**
+ * A rule across settings. It reads the parsed values of `needs` only, and is skipped when one of
+ * them failed validation (its problem is already reported). Which credentials are set is read from
+ * the environment: being set is a fact even when the value is invalid.
+ */
+interface CrossFieldRule {
+  needs: readonly Key[];
+  check(p: Parsed, env: Env): Problem[];
+}
+
+function rule<K extends Key>(
+  needs: readonly K[],
+  check: (p: Pick<Parsed, K>, env: Env) => Problem[],
+): CrossFieldRule {
+  return { needs, check };
+}
+
+const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  rule(['O365_AUTH_MODE'], (p, env) => authProblems(p.O365_AUTH_MODE, env)),
+  rule(['O365_MASK_FINDINGS', 'O365_MASK_STYLE'], (p, env) =>
+    p.O365_MASK_FINDINGS && p.O365_MASK_STYLE === 'hash' && env.O365_MASK_HASH_KEY === undefined
+      ? [['O365_MASK_HASH_KEY', 'is required when O365_MASK_STYLE is hash']]
+      : [],
+  ),
+  rule([], (_p, env) =>
+    hasStorageConnection(env, 'AzureWebJobsStorage')
+      ? []
+      : [
+          [
+            'AzureWebJobsStorage',
+            'is required: a connection string, UseDevelopmentStorage=true, or AzureWebJobsStorage__* identity settings',
+          ],
+        ],
+  ),
+  rule(['O365_OUTPUT_CONNECTION'], (p, env) => {
+    const name = p.O365_OUTPUT_CONNECTION;
+    return name === 'AzureWebJobsStorage' || hasStorageConnection(env, name)
+      ? []
+      : [['O365_OUTPUT_CONNECTION', `names ${name}, but neither that setting nor ${name}__* is set`]];
+  }),
+];
+
+/** Exactly one credential kind per auth mode, explicit or inferred. */
+function authProblems(explicit: AuthMode | undefined, env: Env): Problem[] {
+  const problems: Problem[] = [];
+  const has = (k: Key) => env[k] !== undefined;
+  const hasSecret = has('O365_CLIENT_SECRET');
+  const certKinds = (['O365_CERTIFICATE_PATH', 'O365_CERTIFICATE_PEM'] as const).filter(has).length;
+  const mode = explicit ?? inferMode(env);
+
+  if (certKinds > 1) {
+    problems.push([
+      'O365_CERTIFICATE_PEM',
+      'is set together with O365_CERTIFICATE_PATH; accepted: exactly one of the two',
+    ]);
+  }
   if (mode === undefined) {
     problems.push([
       'O365_AUTH_MODE',
@@ -271,80 +348,47 @@ function crossFieldProblems(p: Parsed, env: Env): Array<[string, string]> {
         ? 'is ambiguous: both O365_CLIENT_SECRET and a certificate are set; set one credential, or O365_AUTH_MODE'
         : 'has no credential to infer from; set O365_CLIENT_SECRET, O365_CERTIFICATE_PATH or O365_CERTIFICATE_PEM, O365_FEDERATED_IDENTITY_CLIENT_ID, or O365_REFRESH_TOKEN',
     ]);
+    return problems;
   }
-  if (certKinds > 1) {
-    problems.push([
-      'O365_CERTIFICATE_PEM',
-      'is set together with O365_CERTIFICATE_PATH; accepted: exactly one of the two',
-    ]);
+  const when = explicit
+    ? `when O365_AUTH_MODE is ${mode}`
+    : `when the auth mode is ${mode} (inferred, O365_AUTH_MODE not set)`;
+  const { kinds, accepted } = MODE_KINDS[mode];
+  for (const kind of Object.keys(CREDENTIAL_KINDS) as AuthMode[]) {
+    if (kinds.includes(kind)) continue;
+    for (const key of CREDENTIAL_KINDS[kind].filter(has)) {
+      problems.push([key, `must not be set ${when}: one credential kind per mode; accepted: ${accepted}`]);
+    }
   }
-  if (mode === 'secret') {
-    if (!hasSecret) problems.push(['O365_CLIENT_SECRET', 'is required when O365_AUTH_MODE is secret']);
-    if (certKinds > 0)
-      problems.push([
-        'O365_CERTIFICATE_PATH',
-        'must not be set when O365_AUTH_MODE is secret (both credentials set)',
-      ]);
-  }
-  if (mode === 'certificate') {
-    if (certKinds === 0)
-      problems.push([
-        'O365_CERTIFICATE_PATH',
-        'or O365_CERTIFICATE_PEM is required when O365_AUTH_MODE is certificate',
-      ]);
-    if (hasSecret)
-      problems.push([
-        'O365_CLIENT_SECRET',
-        'must not be set when O365_AUTH_MODE is certificate (both credentials set)',
-      ]);
-  }
-  if (mode === 'federated') {
-    if (p.O365_FEDERATED_IDENTITY_CLIENT_ID === undefined)
-      problems.push(['O365_FEDERATED_IDENTITY_CLIENT_ID', 'is required when O365_AUTH_MODE is federated']);
-    if (hasSecret || certKinds > 0)
-      problems.push([
-        'O365_AUTH_MODE',
-        'is federated, so O365_CLIENT_SECRET and certificates must not be set',
-      ]);
-  }
+  if (mode === 'secret' && !hasSecret) problems.push(['O365_CLIENT_SECRET', `is required ${when}`]);
+  if (mode === 'certificate' && certKinds === 0)
+    problems.push(['O365_CERTIFICATE_PATH', `or O365_CERTIFICATE_PEM is required ${when}`]);
+  if (mode === 'federated' && !has('O365_FEDERATED_IDENTITY_CLIENT_ID'))
+    problems.push(['O365_FEDERATED_IDENTITY_CLIENT_ID', `is required ${when}`]);
   if (mode === 'refreshToken') {
-    if (p.O365_REFRESH_TOKEN === undefined)
-      problems.push(['O365_REFRESH_TOKEN', 'is required when O365_AUTH_MODE is refreshToken']);
+    if (!has('O365_REFRESH_TOKEN')) problems.push(['O365_REFRESH_TOKEN', `is required ${when}`]);
     if ((hasSecret ? 1 : 0) + certKinds !== 1)
       problems.push([
         'O365_AUTH_MODE',
         'is refreshToken, which needs exactly one client credential (O365_CLIENT_SECRET or a certificate)',
       ]);
-  }
-  if (p.O365_MASK_FINDINGS && p.O365_MASK_STYLE === 'hash' && p.O365_MASK_HASH_KEY === undefined) {
-    problems.push(['O365_MASK_HASH_KEY', 'is required when O365_MASK_STYLE is hash']);
-  }
-  if (!hasStorageConnection(env, 'AzureWebJobsStorage')) {
-    problems.push([
-      'AzureWebJobsStorage',
-      'is required: a connection string, UseDevelopmentStorage=true, or AzureWebJobsStorage__* identity settings',
-    ]);
-  }
-  if (
-    p.O365_OUTPUT_CONNECTION !== 'AzureWebJobsStorage' &&
-    !hasStorageConnection(env, p.O365_OUTPUT_CONNECTION)
-  ) {
-    problems.push([
-      'O365_OUTPUT_CONNECTION',
-      `names ${p.O365_OUTPUT_CONNECTION}, but neither that setting nor ${p.O365_OUTPUT_CONNECTION}__* is set`,
-    ]);
+    else if (certKinds === 0 && has('O365_CERTIFICATE_PASSWORD'))
+      problems.push([
+        'O365_CERTIFICATE_PASSWORD',
+        'is set, but the client credential is O365_CLIENT_SECRET; accepted: a password only with a certificate',
+      ]);
   }
   return problems;
 }
 
-function inferMode(p: Parsed): AuthMode | undefined {
-  const hasSecret = p.O365_CLIENT_SECRET !== undefined;
-  const hasCert = p.O365_CERTIFICATE_PATH !== undefined || p.O365_CERTIFICATE_PEM !== undefined;
-  if (p.O365_REFRESH_TOKEN !== undefined) return 'refreshToken';
+function inferMode(env: Env): AuthMode | undefined {
+  const hasSecret = env.O365_CLIENT_SECRET !== undefined;
+  const hasCert = env.O365_CERTIFICATE_PATH !== undefined || env.O365_CERTIFICATE_PEM !== undefined;
+  if (env.O365_REFRESH_TOKEN !== undefined) return 'refreshToken';
   if (hasSecret && hasCert) return undefined;
   if (hasSecret) return 'secret';
   if (hasCert) return 'certificate';
-  if (p.O365_FEDERATED_IDENTITY_CLIENT_ID !== undefined) return 'federated';
+  if (env.O365_FEDERATED_IDENTITY_CLIENT_ID !== undefined) return 'federated';
   return undefined;
 }
 
@@ -374,38 +418,50 @@ function normalizeEnv(env: Env): Env {
   return out;
 }
 
-/** Validate and load the configuration. Throws `ConfigError` listing every problem. */
+/**
+ * Validate and load the configuration. Throws one `ConfigError` listing every problem: unresolved
+ * Key Vault references, invalid values, and the cross-field rules whose inputs are valid.
+ */
 export function loadConfig(rawEnv: Env = process.env): Config {
   const env = normalizeEnv(rawEnv);
   const problems: string[] = [];
+  const failed = new Set<string>();
+  const report = (key: string, message: string) =>
+    problems.push(`${key}: ${describeValue(key, env[key])} ${message}`);
 
   for (const s of SETTINGS) {
     const v = env[s.key];
     if (v !== undefined && KEY_VAULT_REFERENCE.test(v)) {
+      failed.add(s.key);
       problems.push(
         `${s.key}: is an unresolved Key Vault reference; grant the app's identity "Key Vault Secrets User" and check keyVaultReferenceIdentity`,
       );
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const key = String(issue.path[0] ?? 'configuration');
-      problems.push(`${key}: ${describeValue(key, env[key])} ${issue.message}`);
+  // Field by field, so one bad value does not hide the rest or the cross-field rules.
+  const values: Record<string, unknown> = {};
+  for (const key of SCHEMA_KEYS) {
+    if (failed.has(key)) continue;
+    const result = schema.shape[key].safeParse(env[key]);
+    if (result.success) {
+      values[key] = result.data;
+    } else {
+      failed.add(key);
+      for (const issue of result.error.issues) report(key, issue.message);
     }
-    throw new ConfigError(problems);
   }
-  const p = result.data;
-  for (const [key, message] of crossFieldProblems(p, env)) {
-    problems.push(`${key}: ${describeValue(key, env[key])} ${message}`);
+  // A rule only reads the keys it needs, and runs only when they all parsed.
+  const parsed = values as Parsed;
+  for (const r of CROSS_FIELD_RULES) {
+    if (r.needs.some((k) => failed.has(k))) continue;
+    for (const [key, message] of r.check(parsed, env)) report(key, message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const p = parsed;
   const cloud = CLOUDS[p.O365_CLOUD];
   const apiRoot = p.O365_API_ROOT ?? cloud.apiRoot;
-  const mode = (p.O365_AUTH_MODE ?? inferMode(p)) as AuthMode;
+  const mode = (p.O365_AUTH_MODE ?? inferMode(env)) as AuthMode;
 
   return {
     tenantId: p.O365_TENANT_ID.toLowerCase(),

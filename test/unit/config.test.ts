@@ -121,6 +121,151 @@ describe('loadConfig', () => {
     ]);
   });
 
+  describe('one credential kind per auth mode', () => {
+    const PEM = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----';
+    const REFRESH = 'stray-refresh-token-value';
+
+    it.each([
+      ['secret', { O365_REFRESH_TOKEN: REFRESH }, ['O365_REFRESH_TOKEN']],
+      ['secret', { O365_FEDERATED_IDENTITY_CLIENT_ID: CLIENT }, ['O365_FEDERATED_IDENTITY_CLIENT_ID']],
+      [
+        'secret',
+        { O365_CERTIFICATE_PEM: PEM, O365_CERTIFICATE_PASSWORD: 'pw-1234567' },
+        ['O365_CERTIFICATE_PASSWORD', 'O365_CERTIFICATE_PEM'],
+      ],
+      [
+        'certificate',
+        { O365_CERTIFICATE_PEM: PEM, O365_REFRESH_TOKEN: REFRESH },
+        ['O365_CLIENT_SECRET', 'O365_REFRESH_TOKEN'],
+      ],
+      [
+        'certificate',
+        {
+          O365_CLIENT_SECRET: undefined,
+          O365_CERTIFICATE_PEM: PEM,
+          O365_FEDERATED_IDENTITY_CLIENT_ID: CLIENT,
+        },
+        ['O365_FEDERATED_IDENTITY_CLIENT_ID'],
+      ],
+      [
+        'federated',
+        { O365_FEDERATED_IDENTITY_CLIENT_ID: CLIENT, O365_REFRESH_TOKEN: REFRESH },
+        ['O365_CLIENT_SECRET', 'O365_REFRESH_TOKEN'],
+      ],
+      [
+        'refreshToken',
+        { O365_REFRESH_TOKEN: REFRESH, O365_FEDERATED_IDENTITY_CLIENT_ID: CLIENT },
+        ['O365_FEDERATED_IDENTITY_CLIENT_ID'],
+      ],
+    ])('O365_AUTH_MODE=%s refuses a stray credential of another kind, naming it', (mode, change, stray) => {
+      const problems = problemsOf({ ...base, O365_AUTH_MODE: mode, ...change });
+      const named = problems.filter((p) => p.includes(`must not be set when O365_AUTH_MODE is ${mode}`));
+      expect(named.map((p) => p.split(':')[0]).sort(), problems.join('\n')).toEqual(stray);
+      const text = problems.join('\n');
+      for (const secret of ['super-secret-value-123', REFRESH, PEM, 'pw-1234567'])
+        expect(text).not.toContain(secret);
+    });
+
+    it('refuses a stray credential beside an inferred mode too', () => {
+      expect(problemsOf({ ...base, O365_FEDERATED_IDENTITY_CLIENT_ID: CLIENT })).toEqual([
+        expect.stringMatching(
+          /^O365_FEDERATED_IDENTITY_CLIENT_ID: "[-0-9]+" must not be set when the auth mode is secret \(inferred/,
+        ),
+      ]);
+    });
+
+    it('refuses a certificate password beside a refresh token redeemed with a secret', () => {
+      const problems = problemsOf({
+        ...base,
+        O365_REFRESH_TOKEN: REFRESH,
+        O365_CERTIFICATE_PASSWORD: 'pw-1234567',
+      });
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^O365_CERTIFICATE_PASSWORD: \(value hidden\) is set, but the client credential/,
+        ),
+      ]);
+    });
+
+    it('accepts exactly one kind per mode', () => {
+      expect(loadConfig({ ...base, O365_AUTH_MODE: 'secret' }).auth.mode).toBe('secret');
+      expect(
+        loadConfig({
+          ...base,
+          O365_CLIENT_SECRET: undefined,
+          O365_AUTH_MODE: 'certificate',
+          O365_CERTIFICATE_PEM: PEM,
+        }).auth.mode,
+      ).toBe('certificate');
+      expect(
+        loadConfig({ ...base, O365_AUTH_MODE: 'refreshToken', O365_REFRESH_TOKEN: REFRESH }).auth,
+      ).toMatchObject({
+        mode: 'refreshToken',
+        clientSecret: 'super-secret-value-123',
+      });
+    });
+  });
+
+  describe('field and cross-field problems in one report', () => {
+    it('reports a field error together with cross-field errors', () => {
+      const problems = problemsOf({
+        ...base,
+        O365_WINDOW_MINUTES: '0',
+        O365_MASK_STYLE: 'hash',
+        O365_AUTH_MODE: 'secret',
+        O365_REFRESH_TOKEN: 'stray-refresh-token-value',
+        AzureWebJobsStorage: undefined,
+      });
+      expect(problems.map((p) => p.split(':')[0])).toEqual([
+        'O365_WINDOW_MINUTES',
+        'O365_REFRESH_TOKEN',
+        'O365_MASK_HASH_KEY',
+        'AzureWebJobsStorage',
+      ]);
+    });
+
+    it('reports a stray credential whose own value is also invalid, both ways', () => {
+      const problems = problemsOf({
+        ...base,
+        O365_AUTH_MODE: 'secret',
+        O365_FEDERATED_IDENTITY_CLIENT_ID: 'mi',
+      });
+      expect(problems).toEqual([
+        expect.stringMatching(/^O365_FEDERATED_IDENTITY_CLIENT_ID: "mi" is not a GUID/),
+        expect.stringMatching(
+          /^O365_FEDERATED_IDENTITY_CLIENT_ID: "mi" must not be set when O365_AUTH_MODE is secret/,
+        ),
+      ]);
+    });
+
+    it.each([
+      // An invalid mode: the credential rules cannot be evaluated, so no "no credential" guess.
+      [{ O365_AUTH_MODE: 'password', O365_CLIENT_SECRET: undefined }, ['O365_TENANT_ID', 'O365_AUTH_MODE']],
+      // An invalid mask style or switch: the hash-key rule cannot tell whether a key is needed.
+      [{ O365_MASK_STYLE: 'blur' }, ['O365_TENANT_ID', 'O365_MASK_STYLE']],
+      [
+        { O365_MASK_FINDINGS: 'sometimes', O365_MASK_STYLE: 'hash' },
+        ['O365_TENANT_ID', 'O365_MASK_FINDINGS'],
+      ],
+      // An invalid connection name: nothing to look up.
+      [{ O365_OUTPUT_CONNECTION: 'has-hyphen' }, ['O365_TENANT_ID', 'O365_OUTPUT_CONNECTION']],
+      // An unresolved Key Vault reference is a failed field: no second line about its value.
+      [
+        { O365_OUTPUT_CONNECTION: '@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/s/)' },
+        ['O365_OUTPUT_CONNECTION', 'O365_TENANT_ID'],
+      ],
+    ])('skips only the rules that depend on a failed field (%j)', (change, fieldProblems) => {
+      const problems = problemsOf({
+        ...base,
+        ...change,
+        O365_TENANT_ID: 'x',
+        AzureWebJobsStorage: undefined,
+      });
+      // The storage rule depends on none of them, so it still runs.
+      expect(problems.map((p) => p.split(':')[0])).toEqual([...fieldProblems, 'AzureWebJobsStorage']);
+    });
+  });
+
   it('never echoes a secret value in a problem', () => {
     const problems = problemsOf({
       ...base,
