@@ -22,7 +22,7 @@ export function loadLocalSettings(
   return { env: merged, file };
 }
 
-const CREDENTIAL_KEYS = [
+export const CREDENTIAL_KEYS = [
   'O365_CLIENT_SECRET',
   'O365_CERTIFICATE_PATH',
   'O365_CERTIFICATE_PEM',
@@ -30,12 +30,12 @@ const CREDENTIAL_KEYS = [
   'O365_REFRESH_TOKEN',
 ];
 
-/** True when no tenant credential is configured: the local runner then uses the simulated tenant. */
+/** True when a tenant credential is configured; without one, the local runner uses the simulated tenant (embedded Azurite only). */
 export function hasTenantCredentials(env: Record<string, string | undefined>): boolean {
   return CREDENTIAL_KEYS.some((k) => (env[k] ?? '').trim() !== '');
 }
 
-/** A full connection string (as opposed to unset or `UseDevelopmentStorage=true`) means: use that storage. */
+/** A full connection string or `AzureWebJobsStorage__*` identity settings (as opposed to unset or `UseDevelopmentStorage=true`) mean: use that storage. */
 export function usesExternalStorage(env: Record<string, string | undefined>): boolean {
   const cs = (env.AzureWebJobsStorage ?? '').trim();
   if (cs !== '' && !/^UseDevelopmentStorage=true/i.test(cs)) return true;

@@ -5,7 +5,7 @@ import { CONTENT_TYPES } from '../../../shared/content-types.js';
 import { replayPoison, requireContentType } from '../../../shared/ops/admin.js';
 import { collectStatus, formatStatus } from '../../../shared/ops/status.js';
 import { UsageError, type Command } from '../command.js';
-import { intOption, parse, withRuntime } from '../context.js';
+import { intOption, parse, withStorageRuntime } from '../context.js';
 
 export const statusCommand: Command = {
   path: ['status'],
@@ -13,7 +13,7 @@ export const statusCommand: Command = {
   usage: 'status [--json]',
   async run(args, io) {
     const { values } = parse(args, { json: { type: 'boolean' } });
-    return withRuntime(io, async (rt) => {
+    return withStorageRuntime(io, async (rt) => {
       const report = await collectStatus(rt);
       io.out(values.json ? JSON.stringify(report, null, 2) : formatStatus(report));
       return 0;
@@ -28,7 +28,7 @@ export const poisonReplayCommand: Command = {
   async run(args, io) {
     const { values } = parse(args, { max: { type: 'string' } });
     const max = intOption(values.max, 'max', 1, 100_000, 100);
-    return withRuntime(io, async (rt) => {
+    return withStorageRuntime(io, async (rt) => {
       const r = await replayPoison(rt, max);
       io.out(
         `${r.replayed} messages moved from ${rt.config.storage.poisonQueueName} to ${rt.config.storage.queueName}`,
@@ -59,7 +59,7 @@ export const eventsCommand: Command = {
     if (since && Number.isNaN(since.getTime()))
       throw new UsageError('--since must be an ISO-8601 date, e.g. 2026-11-20T00:00:00Z');
     const sinceHour = since?.toISOString().slice(0, 13);
-    return withRuntime(io, async (rt) => {
+    return withStorageRuntime(io, async (rt) => {
       let printed = 0;
       const prefix = `tenant=${rt.config.tenantId}/${ct ? `contentType=${ct}/` : ''}`;
       for await (const blob of rt.clients.container.listBlobsFlat({ prefix })) {
