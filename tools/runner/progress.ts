@@ -126,3 +126,44 @@ export class RunStats {
     return [header, ...rows].join('\n');
   }
 }
+
+/** One plain line per content type: for logs and pipes, where a redrawn table would be noise. */
+export function progressLines(stats: RunStats): string[] {
+  return [...stats.byType.entries()]
+    .sort()
+    .map(
+      ([ct, s]) =>
+        `progress ${ct}: ${s.listed} listed, ${s.enqueued} enqueued, ${s.processed} processed, ` +
+        `${s.failed + s.poisoned} failed, ${s.events} events, ${s.written} written`,
+    );
+}
+
+/**
+ * What a run shows while it works (`run` and `run --once` alike): on a terminal the table,
+ * redrawn in place; otherwise the plain line of each content type whose counts changed.
+ */
+export class ProgressDisplay {
+  private readonly shown = new Map<string, string>();
+  constructor(
+    private readonly stats: RunStats,
+    private readonly o: { tty: boolean; once: boolean },
+  ) {}
+
+  /** The text to write now, or undefined when nothing changed (plain lines only). */
+  render(): string | undefined {
+    if (this.o.tty) {
+      const footer = this.o.once
+        ? 'One enumeration, then until the queue is drained; Ctrl-C stops after in-flight work.'
+        : 'Ctrl-C stops after in-flight work.';
+      return `\x1b[2J\x1b[H${this.stats.table()}\n\n${footer}`;
+    }
+    const changed: string[] = [];
+    for (const line of progressLines(this.stats)) {
+      const ct = line.slice('progress '.length, line.indexOf(':'));
+      if (this.shown.get(ct) === line) continue;
+      this.shown.set(ct, line);
+      changed.push(line);
+    }
+    return changed.length > 0 ? changed.join('\n') : undefined;
+  }
+}

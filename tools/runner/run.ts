@@ -15,7 +15,7 @@ import { createRuntime, ensureStorage, type Runtime } from '../../shared/runtime
 import { prepareLocalEnvironment, type PrepareOptions } from './environment.js';
 import { applyChaos } from './chaos.js';
 import { parseSchedule } from './ncrontab.js';
-import { RunStats } from './progress.js';
+import { ProgressDisplay, RunStats } from './progress.js';
 import { QueueDriver } from './queue-driver.js';
 
 export interface RunOptions {
@@ -69,7 +69,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const local = await prepareLocalEnvironment({
     cwd: o.cwd,
     env: o.env,
-    simulateWhenNoCredentials: true,
+    needs: 'api',
     dataDir: o.dataDir,
     simulator: o.simulator,
   });
@@ -130,12 +130,15 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     },
   });
 
-  let timer: NodeJS.Timeout | undefined;
-  if (o.tty && !o.once)
-    timer = setInterval(
-      () => o.out(`\x1b[2J\x1b[H${stats.table()}\n\nCtrl-C stops after in-flight work.`),
-      1000,
-    );
+  // The table on a terminal (stdout, every second); plain lines otherwise (stderr, every 10 s).
+  const display = new ProgressDisplay(stats, { tty: o.tty, once: o.once });
+  const timer = setInterval(
+    () => {
+      const text = display.render();
+      if (text !== undefined) (o.tty ? o.out : o.err)(text);
+    },
+    o.tty ? 1000 : 10_000,
+  );
   try {
     if (o.once) {
       await runEnumeration();
@@ -158,7 +161,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     o.out(await summaryText(rt, stats, status));
     return { exitCode, stats, summaries, status };
   } finally {
-    if (timer) clearInterval(timer);
+    clearInterval(timer);
     await local.close();
   }
 }
