@@ -3,6 +3,7 @@
  * the InvocationContext so every line is tied to its invocation in Application Insights.
  */
 import type { InvocationContext } from '@azure/functions';
+import { runningInFunctionsHost } from '../shared/config.js';
 import { errorMessage } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
@@ -25,7 +26,7 @@ export const sharedRuntime: RuntimeProvider = () => {
 };
 
 // Fail fast at cold start inside the Functions host: the error names every bad setting.
-if (process.env.FUNCTIONS_WORKER_RUNTIME !== undefined || process.env.AzureWebJobsScriptRoot !== undefined) {
+if (runningInFunctionsHost()) {
   try {
     sharedRuntime();
   } catch (err) {

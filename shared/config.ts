@@ -1,7 +1,8 @@
 /**
  * The only reader of `process.env`. Validates every setting of `settings.ts` with zod at cold start
  * and fails with one line per problem, naming the setting, the bad value (secrets never echoed)
- * and what is accepted.
+ * and what is accepted. Also reads the host's queue-trigger overrides and whether the Functions
+ * host runs this process.
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
@@ -567,4 +568,74 @@ export function resolveStorageConnection(name: string, rawEnv: Env = process.env
     tableServiceUri: table,
     clientId: get('clientId'),
   };
+}
+
+/** `hh:mm:ss` (optionally `d.hh:mm:ss` or with fractions), the host's TimeSpan, to milliseconds. */
+export function parseTimeSpan(value: string): number {
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value.trim());
+  if (!m) throw new Error(`not a TimeSpan (hh:mm:ss): ${value}`);
+  const [, d = '0', h = '0', min = '0', s = '0', frac = '0'] = m;
+  return (
+    ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000 +
+    Number(s) * 1000 +
+    Math.round(Number(`0.${frac}`) * 1000)
+  );
+}
+
+/** App settings that override host.json `extensions.queues` (the host reads them; so do we). */
+export const QUEUE_OVERRIDE_PREFIX = 'AzureFunctionsJobHost__extensions__queues__';
+
+const count = () =>
+  str()
+    .regex(/^\d+$/, { error: 'is not a whole number; accepted: an integer, 0 or more' })
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER, { error: 'is out of range' }));
+
+const timeSpan = () =>
+  str().transform((v, ctx) => {
+    try {
+      return parseTimeSpan(v);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is not a duration; accepted: a TimeSpan hh:mm:ss, e.g. 00:00:30',
+      });
+      return z.NEVER;
+    }
+  });
+
+const queueOverrides = z.object({
+  batchSize: count().optional(),
+  newBatchThreshold: count().optional(),
+  maxDequeueCount: count().optional(),
+  visibilityTimeout: timeSpan().optional(),
+  maxPollingInterval: timeSpan().optional(),
+  messageEncoding: str()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['base64', 'none'], { error: 'is not valid; accepted: base64, none' }))
+    .optional(),
+});
+
+/** The `AzureFunctionsJobHost__extensions__queues__*` overrides that are set, validated (durations in ms). */
+export type QueueOverrides = z.infer<typeof queueOverrides>;
+
+/** Read and validate the queue-trigger overrides. Throws `ConfigError` naming each bad setting. */
+export function loadQueueOverrides(rawEnv: Env = process.env): QueueOverrides {
+  const env = normalizeEnv(rawEnv);
+  const values = Object.fromEntries(
+    Object.keys(queueOverrides.shape).map((k) => [k, env[`${QUEUE_OVERRIDE_PREFIX}${k}`]]),
+  );
+  const result = queueOverrides.safeParse(values);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const key = `${QUEUE_OVERRIDE_PREFIX}${String(issue.path[0])}`;
+      return `${key}: ${describeValue(key, env[key])} ${issue.message}`;
+    }),
+  );
+}
+
+/** Whether this process is a worker of the Functions host (which sets these for its workers). */
+export function runningInFunctionsHost(rawEnv: Env = process.env): boolean {
+  return rawEnv.FUNCTIONS_WORKER_RUNTIME !== undefined || rawEnv.AzureWebJobsScriptRoot !== undefined;
 }

@@ -1,11 +1,15 @@
 /**
  * The queue trigger's semantics as host.json declares them (with the host's defaults and its
- * `AzureFunctionsJobHost__extensions__queues__*` app-setting overrides). The processor needs
- * maxDequeueCount to know its last attempt; the local runner reproduces the whole trigger.
+ * `AzureFunctionsJobHost__extensions__queues__*` app-setting overrides, validated by config.ts).
+ * The processor needs maxDequeueCount to know its last attempt; the local runner reproduces the
+ * whole trigger.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadQueueOverrides, parseTimeSpan } from './config.js';
+
+export { parseTimeSpan };
 
 export interface QueueTriggerSettings {
   batchSize: number;
@@ -26,18 +30,6 @@ export const HOST_DEFAULTS: QueueTriggerSettings = {
   messageEncoding: 'base64',
 };
 
-/** `hh:mm:ss` (optionally `d.hh:mm:ss` or with fractions) to milliseconds. */
-export function parseTimeSpan(value: string): number {
-  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value.trim());
-  if (!m) throw new Error(`not a TimeSpan (hh:mm:ss): ${value}`);
-  const [, d = '0', h = '0', min = '0', s = '0', frac = '0'] = m;
-  return (
-    ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000 +
-    Number(s) * 1000 +
-    Math.round(Number(`0.${frac}`) * 1000)
-  );
-}
-
 /** host.json beside the app: the project root when run from source, one level above dist/. */
 export function findHostJson(
   start: string = path.dirname(fileURLToPath(import.meta.url)),
@@ -51,8 +43,12 @@ export function findHostJson(
   return undefined;
 }
 
+/**
+ * host.json `extensions.queues` with the app-setting overrides on top; `env` defaults to the
+ * process environment, read (and validated) by config.ts.
+ */
 export function readQueueTriggerSettings(
-  env: Record<string, string | undefined> = process.env,
+  env?: Record<string, string | undefined>,
   hostJsonPath: string | null = findHostJson() ?? null,
 ): QueueTriggerSettings {
   let queues: Record<string, unknown> = {};
@@ -62,16 +58,18 @@ export function readQueueTriggerSettings(
     };
     queues = host.extensions?.queues ?? {};
   }
-  const pick = (key: string): unknown =>
-    env[`AzureFunctionsJobHost__extensions__queues__${key}`] ?? queues[key];
-  const num = (key: string, fallback: number) => {
-    const v = pick(key);
+  const overrides = loadQueueOverrides(env);
+  const num = (key: 'batchSize' | 'newBatchThreshold' | 'maxDequeueCount', fallback: number) => {
+    const v = overrides[key] ?? queues[key];
     return v === undefined ? fallback : Number(v);
   };
-  const span = (key: string, fallback: number) => {
-    const v = pick(key);
+  const span = (key: 'visibilityTimeout' | 'maxPollingInterval', fallback: number) => {
+    const o = overrides[key];
+    if (o !== undefined) return o;
+    const v = queues[key];
     return v === undefined ? fallback : parseTimeSpan(typeof v === 'string' ? v : JSON.stringify(v));
   };
+  const encoding = overrides.messageEncoding ?? queues.messageEncoding;
   const batchSize = num('batchSize', HOST_DEFAULTS.batchSize);
   return {
     batchSize,
@@ -79,6 +77,6 @@ export function readQueueTriggerSettings(
     maxDequeueCount: Math.max(1, num('maxDequeueCount', HOST_DEFAULTS.maxDequeueCount)),
     visibilityTimeoutMs: span('visibilityTimeout', HOST_DEFAULTS.visibilityTimeoutMs),
     maxPollingIntervalMs: span('maxPollingInterval', HOST_DEFAULTS.maxPollingIntervalMs),
-    messageEncoding: pick('messageEncoding') === 'none' ? 'none' : 'base64',
+    messageEncoding: encoding === 'none' ? 'none' : 'base64',
   };
 }

@@ -46,6 +46,7 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions {
+  /** App settings; the process environment when absent. */
   env?: Record<string, string | undefined>;
   config?: Config;
   logger?: Logger;
@@ -57,7 +58,8 @@ export interface RuntimeOptions {
 }
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  const env = options.env ?? process.env;
+  // Undefined: config.ts reads the process environment.
+  const env = options.env;
   const config = options.config ?? loadConfig(env);
   const logger = options.logger ?? stderrLogger({ tenantId: config.tenantId });
   const clock = options.clock ?? systemClock;
