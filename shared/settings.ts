@@ -1,7 +1,7 @@
 /**
  * The catalogue of app settings: one entry per environment variable the product reads.
- * `config.ts` validates them; the README table, `local.settings.example.json` and the Bicep app
- * settings are checked against this list by tests, so they cannot drift apart.
+ * `config.ts` validates them; its zod schema, the README table, `local.settings.example.json` and
+ * the Bicep app settings are checked against this list by tests, so they cannot drift apart.
  */
 export interface SettingSpec {
   key: string;
