@@ -452,14 +452,13 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     }
   }
   // A rule only reads the keys it needs, and runs only when they all parsed.
-  const parsed = values as Parsed;
+  const p = values as Parsed;
   for (const r of CROSS_FIELD_RULES) {
     if (r.needs.some((k) => failed.has(k))) continue;
-    for (const [key, message] of r.check(parsed, env)) report(key, message);
+    for (const [key, message] of r.check(p, env)) report(key, message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const p = parsed;
   const cloud = CLOUDS[p.O365_CLOUD];
   const apiRoot = p.O365_API_ROOT ?? cloud.apiRoot;
   const mode = (p.O365_AUTH_MODE ?? inferMode(env)) as AuthMode;
