@@ -1,7 +1,10 @@
 /**
  * One API call, start to end: URL guard (before anything leaves the process), PublisherIdentifier,
  * request budget, bearer token (refreshed once on 401), and retries for the 'retry' category and
- * network errors with bounded attempts. Every other category is thrown at once for the caller.
+ * network errors with bounded attempts. Throttling (AF429, whatever its HTTP status) slows the call
+ * down instead of failing it: throttled answers do not count as attempts, they are retried for as
+ * long as `maxThrottledMs` allows (the budget pauses the whole tenant meanwhile). Every other
+ * category is thrown at once for the caller.
  */
 import type { Response } from 'undici';
 import type { Clock } from '../clock.js';
@@ -17,16 +20,22 @@ import type { GuardedUrlKind, UrlGuard } from './url-guard.js';
 import { withPublisherIdentifier } from './urls.js';
 
 export interface RetryPolicy {
-  /** Attempts per call, the first included. */
+  /** Attempts per call, the first included; throttled answers (AF429) are not counted. */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /**
+   * How long one call keeps retrying through throttling, from its first AF429, before it fails
+   * with a retryable error (the queue or the next timer run tries again later).
+   */
+  maxThrottledMs: number;
 }
 
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
   maxAttempts: 5,
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
+  maxThrottledMs: 600_000,
 };
 
 export interface Requester {
@@ -74,6 +83,8 @@ export function createRequester(deps: RequesterDeps): Requester {
       const target = withPublisherIdentifier(deps.guard.check(call.url, call.urlKind), deps.publisherId);
       const facts = { tenantId: deps.tenantId, contentType: call.contentType, contentId: call.contentId };
       let refreshedAfter401 = false;
+      let throttledSince: number | undefined;
+      let throttledTimes = 0;
       let last: ApiError | undefined;
 
       for (let attempt = 1; attempt <= retry.maxAttempts; attempt++) {
@@ -96,7 +107,7 @@ export function createRequester(deps: RequesterDeps): Requester {
             cause: err,
             ...facts,
           });
-          await pause(attempt, last, undefined);
+          await pause(attempt, last);
           continue;
         }
 
@@ -119,13 +130,38 @@ export function createRequester(deps: RequesterDeps): Requester {
           attempt--; // the refresh is not a retry of a failing service
           continue;
         }
-        if (error.afCode === 'AF429' || response.status === 429) budget.throttled(error.retryAfterMs);
         if (error.clockSkewMs !== undefined && Math.abs(error.clockSkewMs) >= 60_000) {
           logger.warn('api.clock_skew', { clockSkewMs: error.clockSkewMs, afCode: error.afCode });
         }
+        if (error.afCode === 'AF429' || response.status === 429) {
+          // Throttling slows the tenant down (the budget pauses every caller); it is not a failure
+          // of this call, so it does not use up an attempt — only the throttling allowance.
+          const pauseMs = budget.throttled(error.retryAfterMs);
+          const now = clock.now().getTime();
+          throttledSince ??= now;
+          throttledTimes += 1;
+          if (now + pauseMs - throttledSince > retry.maxThrottledMs) {
+            throw new ApiError(
+              `${error.message} (still throttled after ${throttledTimes} answers over ${Math.round((now - throttledSince) / 1000)} s; the throttling allowance is ${Math.round(retry.maxThrottledMs / 1000)} s)`,
+              {
+                category: 'retry',
+                operation: call.operation,
+                afCode: error.afCode,
+                httpStatus: error.httpStatus,
+                apiMessage: error.apiMessage,
+                retryAfterMs: error.retryAfterMs,
+                cause: error,
+                ...facts,
+              },
+            );
+          }
+          last = error;
+          attempt--;
+          continue;
+        }
         if (error.category !== 'retry') throw error;
         last = error;
-        await pause(attempt, error, error.afCode === 'AF429' || response.status === 429 ? 0 : undefined);
+        await pause(attempt, error);
       }
       throw new ApiError(
         `${last?.message ?? `${call.operation} failed`} (gave up after ${retry.maxAttempts} attempts)`,
@@ -142,9 +178,9 @@ export function createRequester(deps: RequesterDeps): Requester {
       );
 
       /** Throttling waits in the budget (for every caller of the tenant); other errors back off here. */
-      async function pause(attempt: number, error: ApiError, fixedMs: number | undefined): Promise<void> {
+      async function pause(attempt: number, error: ApiError): Promise<void> {
         if (attempt >= retry.maxAttempts) return;
-        const ms = fixedMs ?? backoff(attempt, error.retryAfterMs);
+        const ms = backoff(attempt, error.retryAfterMs);
         logger.info('api.retrying', {
           operation: call.operation,
           attempt,

@@ -38,7 +38,6 @@ describe('throttling and transient faults', () => {
       const rpm = 300;
       const s = stack(sim, simConfig(sim), {
         budget: { maxRequestsPerMinute: rpm, throttleBaseMs: 300, throttleMaxMs: 2000 },
-        retry: { maxAttempts: 12 },
       });
       const clean = await s.api.listContent('Audit.Exchange', window(8));
       const before = apiEntries(sim).length;
@@ -86,6 +85,56 @@ describe('throttling and transient faults', () => {
           .flatMap((e) => (e.fault ? [e.fault] : [])),
       );
       expect(faults.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      sim.setFaults({});
+      await s.close();
+    }
+  });
+
+  it('a throttling storm longer than the attempts slows the call down, it does not fail it', async () => {
+    const s = stack(sim, simConfig(sim), {
+      budget: { throttleBaseMs: 20, throttleMaxMs: 60 },
+      retry: { maxAttempts: 3 },
+    });
+    const before = apiEntries(sim).length;
+    const throttledSoFar = () =>
+      apiEntries(sim)
+        .slice(before)
+        .filter((e) => e.afCode === 'AF429').length;
+    sim.setFaults({ throttle403: 1, kinds: ['list'] });
+    // The storm ends only after three times as many AF429 answers as the call has attempts.
+    const storm = (async () => {
+      while (throttledSoFar() < 9) await new Promise((r) => setTimeout(r, 5));
+      sim.setFaults({});
+    })();
+    try {
+      const subscriptions = await s.api.listSubscriptions();
+      await storm;
+      expect(Array.isArray(subscriptions)).toBe(true);
+      expect(throttledSoFar()).toBeGreaterThanOrEqual(9);
+      expect(apiEntries(sim).slice(before).at(-1)?.status).toBe(200);
+    } finally {
+      sim.setFaults({});
+      await s.close();
+    }
+  });
+
+  it('fails retryable once a call has been throttled for longer than its allowance', async () => {
+    const s = stack(sim, simConfig(sim), {
+      budget: { throttleBaseMs: 20, throttleMaxMs: 60 },
+      retry: { maxAttempts: 3, maxThrottledMs: 400 },
+    });
+    sim.setFaults({ throttle403: 1, kinds: ['list'] });
+    const before = apiEntries(sim).length;
+    try {
+      const err = await s.api.listSubscriptions().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).retryable).toBe(true);
+      expect((err as ApiError).afCode).toBe('AF429');
+      expect((err as ApiError).message).toMatch(/still throttled after \d+ answers/);
+      const entries = apiEntries(sim).slice(before);
+      expect(entries.length).toBeGreaterThan(3);
+      expect(entries.every((e) => e.afCode === 'AF429')).toBe(true);
     } finally {
       sim.setFaults({});
       await s.close();
