@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrozenClock } from '../../shared/clock.js';
 import type { ContentType } from '../../shared/content-types.js';
-import { runEnumeration, type EnumeratorDeps } from '../../shared/enumerator/enumerate.js';
+import { runEnumeration, type EnumeratorDeps, type RunSummary } from '../../shared/enumerator/enumerate.js';
 import { memoryLogger } from '../../shared/logger.js';
 import { tableCheckpointStore } from '../../shared/storage/checkpoints.js';
 import { storageContentQueue } from '../../shared/storage/content-queue.js';
@@ -264,5 +264,166 @@ describe('enumerator', () => {
       expect(await deps.ledger.get(TENANT, 'Audit.Exchange', r.contentId, r.contentCreated)).toBeDefined();
     for (const r of stale)
       expect(await deps.ledger.get(TENANT, 'Audit.Exchange', r.contentId, r.contentCreated)).toBeUndefined();
+  });
+});
+
+/**
+ * Checkpoint races placed exactly: run B's first checkpoint write waits until run A has finished,
+ * so B writes with a stale etag, loses (412/409), and must re-derive its change from the fresh row.
+ */
+describe('enumerator: a run that loses the checkpoint race', () => {
+  interface Recorder {
+    history: string[];
+    /** Store for run B: before its first write, `before` runs (run A, to completion). */
+    losing(before: () => Promise<unknown>): CheckpointStore;
+    winning(): CheckpointStore;
+    conflicts: number;
+  }
+
+  function recorder(store: CheckpointStore): Recorder {
+    const r: Recorder = {
+      history: [],
+      conflicts: 0,
+      losing: (before) => {
+        let first = true;
+        return {
+          ...store,
+          write: async (c, etag) => {
+            if (first) {
+              first = false;
+              await before();
+            }
+            const out = await store.write(c, etag);
+            if (out === undefined) r.conflicts += 1;
+            else if (c.listedThrough) r.history.push(c.listedThrough);
+            return out;
+          },
+        };
+      },
+      winning: () => ({
+        ...store,
+        write: async (c, etag) => {
+          const out = await store.write(c, etag);
+          if (out !== undefined && c.listedThrough) r.history.push(c.listedThrough);
+          return out;
+        },
+      }),
+    };
+    return r;
+  }
+
+  async function staleCheckpoint(deps: EnumeratorDeps, listedThrough: Date) {
+    await deps.checkpoints.write(
+      {
+        tenantId: TENANT,
+        contentType: 'Audit.Exchange',
+        listedThrough: listedThrough.toISOString(),
+        lostWindows: { count: 0, minutes: 0 },
+      },
+      undefined,
+    );
+  }
+
+  function nonDecreasing(history: string[]) {
+    for (let i = 1; i < history.length; i++)
+      expect(history[i]! >= history[i - 1]!, `${history[i - 1]} then ${history[i]}`).toBe(true);
+  }
+
+  it('records a range lost to the horizon once and never moves listedThrough back to the horizon', async () => {
+    const { deps, api, clock, logger, drain } = await setup();
+    const now = clock.now().getTime();
+    for (let t = now - 7 * HOUR; t < now; t += 30 * MIN) api.add('Audit.Exchange', new Date(t));
+    const outageStart = new Date(now - 9 * DAY);
+    await staleCheckpoint(deps, outageStart);
+    const rec = recorder(deps.checkpoints);
+    let a: RunSummary | undefined;
+    const b = await runEnumeration({
+      ...deps,
+      checkpoints: rec.losing(async () => {
+        a = await runEnumeration({ ...deps, checkpoints: rec.winning() });
+      }),
+    });
+    // The race happened: B's loss record was written with the etag A had made stale.
+    expect(rec.conflicts).toBeGreaterThanOrEqual(1);
+    expect(a?.ok && b.ok).toBe(true);
+    nonDecreasing(rec.history);
+    const horizon = new Date(now - 7 * DAY + 10 * MIN).toISOString();
+    const cp = (await deps.checkpoints.read(TENANT, 'Audit.Exchange')).checkpoint;
+    expect(cp.listedThrough).toBe(new Date(now - 10_000).toISOString());
+    expect(cp.lostWindows).toEqual({
+      count: 1,
+      minutes: 2 * 24 * 60 + 10,
+      lastStart: outageStart.toISOString(),
+      lastEnd: horizon,
+    });
+    expect(a!.types[0]!.lostWindows).toBe(1);
+    expect(b.types[0]!.lostWindows).toBe(0);
+    expect(logger.records.filter((r) => r.event === 'window.lost' && r.level === 'error')).toHaveLength(1);
+    const c = counts((await drain()).map((m) => m.contentId));
+    for (const item of api.items) expect(c.get(item.contentId), item.contentId).toBe(1);
+  });
+
+  it('after a lost race, records only the part of the range still before the fresh checkpoint', async () => {
+    const { deps, clock, logger } = await setup();
+    const now = clock.now().getTime();
+    const outageStart = new Date(now - 9 * DAY);
+    await staleCheckpoint(deps, outageStart);
+    // A runs 5 minutes earlier than B and records the loss up to its own horizon, then fails to list.
+    const clockA = new FrozenClock(new Date(now - 5 * MIN));
+    const apiA = new FakeApi(TENANT, clockA);
+    apiA.subscriptions.delete('Audit.Exchange');
+    const rec = recorder(deps.checkpoints);
+    let a: RunSummary | undefined;
+    const b = await runEnumeration({
+      ...deps,
+      checkpoints: rec.losing(async () => {
+        a = await runEnumeration({
+          ...deps,
+          api: apiA,
+          clock: clockA,
+          checkpoints: rec.winning(),
+          settings: { ...deps.settings, autoSubscribe: false },
+        });
+      }),
+    });
+    expect(rec.conflicts).toBeGreaterThanOrEqual(1);
+    expect(a?.types[0]!.status).toBe('error');
+    expect(b.ok).toBe(true);
+    nonDecreasing(rec.history);
+    const horizonA = new Date(now - 5 * MIN - 7 * DAY + 10 * MIN);
+    const horizonB = new Date(now - 7 * DAY + 10 * MIN);
+    const cp = (await deps.checkpoints.read(TENANT, 'Audit.Exchange')).checkpoint;
+    // One outage, one lost window: B's 5 minutes extend A's 2 d 5 min instead of counting it again.
+    expect(cp.lostWindows).toEqual({
+      count: 1,
+      minutes: 2 * 24 * 60 + 5 + 5,
+      lastStart: outageStart.toISOString(),
+      lastEnd: horizonB.toISOString(),
+    });
+    const lost = logger.records.filter((r) => r.event === 'window.lost' && r.level === 'error');
+    expect(lost.map((r) => [r.start, r.end])).toEqual([
+      [outageStart.toISOString(), horizonA.toISOString()],
+      [horizonA.toISOString(), horizonB.toISOString()],
+    ]);
+    expect(cp.listedThrough).toBe(new Date(now - 10_000).toISOString());
+  });
+
+  it('does not start the subscription again when the run that won the race already did', async () => {
+    const { deps, api } = await setup();
+    api.subscriptions.delete('Audit.Exchange');
+    const rec = recorder(deps.checkpoints);
+    let a: RunSummary | undefined;
+    const b = await runEnumeration({
+      ...deps,
+      checkpoints: rec.losing(async () => {
+        a = await runEnumeration({ ...deps, checkpoints: rec.winning() });
+      }),
+    });
+    expect(rec.conflicts).toBeGreaterThanOrEqual(1);
+    expect(a?.types[0]).toMatchObject({ status: 'ok', subscriptionStarted: true });
+    expect(b.types[0]!.subscriptionStarted).toBe(false);
+    expect(b.types[0]!.error).toContain('one per 15 minutes');
+    expect(api.calls.filter((c) => c.op === 'start')).toHaveLength(1);
+    nonDecreasing(rec.history);
   });
 });
