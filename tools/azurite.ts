@@ -31,6 +31,14 @@ export interface AzuriteHandle {
   stop(): Promise<void>;
 }
 
+/** Preloaded into Azurite: SIGTERM itself once its parent process no longer exists. */
+const PARENT_GUARD =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    'const parent = process.ppid;' +
+      'setInterval(() => { try { process.kill(parent, 0); } catch { process.kill(process.pid, "SIGTERM"); } }, 1000).unref();',
+  );
+
 function azuriteScript(): string {
   const require = createRequire(import.meta.url);
   const pkg = require.resolve('azurite/package.json');
@@ -76,7 +84,13 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   } else {
     args.push('--inMemoryPersistence');
   }
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a Ctrl-C in the terminal (sent to the whole foreground group) does
+  // not take storage away from a runner that is still finishing its in-flight work; the runner
+  // stops it. The guard ends it when the process that started it is gone (even if SIGKILLed).
+  const child: ChildProcess = spawn(process.execPath, ['--import', PARENT_GUARD, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const ports = await new Promise<{ blob: number; queue: number; table: number }>((resolve, reject) => {
     const found: Partial<Record<'blob' | 'queue' | 'table', number>> = {};
     let output = '';

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Entry of the `o365-pipeline` CLI. Runs on the project's Node 22 (node_modules/.bin/node) when
 // started from an older Node, and compiles the TypeScript first when dist/ is missing or stale.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -10,8 +11,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const major = Number(process.versions.node.split('.')[0]);
 const node22 = path.join(root, 'node_modules', '.bin', 'node');
 if (major < 22 && existsSync(node22)) {
-  const r = spawnSync(node22, process.argv.slice(1), { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  const child = spawn(node22, process.argv.slice(1), { stdio: 'inherit' });
+  // The runner stops cleanly on a signal: this wrapper waits for it instead of exiting first.
+  // Ctrl-C reaches the child from the terminal (same process group); SIGTERM is passed on.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1));
 }
 
 function newestSource(dir) {
