@@ -69,7 +69,16 @@ export class ForbiddenUrlError extends PipelineError {
 }
 
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) {
+    // undici's fetch rejects with a bare "fetch failed"; what failed (timeout, refused, TLS) is
+    // in its cause, and an operator needs that.
+    const cause = err.cause as { message?: unknown; code?: unknown } | undefined;
+    if (err.message === 'fetch failed' && cause && typeof cause.message === 'string') {
+      const code = typeof cause.code === 'string' ? ` (${cause.code})` : '';
+      return `fetch failed: ${cause.message}${code}`;
+    }
+    return err.message;
+  }
   return String(err);
 }
 
