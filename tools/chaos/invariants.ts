@@ -61,8 +61,8 @@ export interface OutputCheck {
  * Exactly once overall (cross-blob dedupe is on in every configuration): every expected event Id
  * (minus `filteredIds`, and minus Ids only expired content carried) is written exactly once across
  * all output blobs, so never twice in a blob and never in two blobs; an output blob holds only Ids
- * its content carried and has the deterministic name; no two blobs hold the same content; expired
- * content has no output.
+ * its content carried, has the deterministic name and its metadata; no two blobs hold the same
+ * content; expired content has no output.
  */
 export function checkOutputs(
   expected: BlobTruth[],
@@ -75,10 +75,14 @@ export function checkOutputs(
   /** Every place each Id is written: one blob name per line. */
   const writtenIn = new Map<string, string[]>();
   for (const o of outputs) {
+    for (const id of o.ids) writtenIn.set(id, [...(writtenIn.get(id) ?? []), o.name]);
+    if (o.contentId === '') {
+      problems.push(`output blob ${o.name} has no contentid metadata`);
+      continue;
+    }
     const other = contentIds.get(o.contentId);
     if (other) problems.push(`two output blobs hold content ${o.contentId}: ${other} and ${o.name}`);
     contentIds.set(o.contentId, o.name);
-    for (const id of o.ids) writtenIn.set(id, [...(writtenIn.get(id) ?? []), o.name]);
     const b = truth.get(o.contentId);
     if (!b) continue;
     const name = outputBlobName(b.tenantId, b.contentType, b.contentId, b.contentCreated);

@@ -2,7 +2,7 @@
  * Running a chaos scenario: the runner as a child process, restarted until a run completes, with
  * every invariant checked afterwards and the figures recorded. Failures name the seed.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mulberry32, type Rng } from '../simulator/prng.js';
@@ -176,6 +176,8 @@ export interface Verdict {
   figures: Figures;
   problems: string[];
   leaks: LeakHit[];
+  /** Every captured process output of a failed scenario, for the post-mortem. */
+  logFile?: string;
 }
 
 /** Every invariant of the suite, against ground truth; `problems` empty = pass. */
@@ -272,10 +274,15 @@ export async function verify(
     ms: Date.now() - o.startedAt,
   };
   appendFileSync(FIGURES_FILE, `${JSON.stringify(figures)}\n`);
-  return { figures, problems, leaks };
+  let logFile: string | undefined;
+  if (problems.length > 0) {
+    logFile = path.join(tmpdir(), `o365-chaos-${o.scenario}-${o.seed}.log`);
+    writeFileSync(logFile, texts.map((t) => `===== ${t.source}\n${t.text}`).join('\n'));
+  }
+  return { figures, problems, leaks, logFile };
 }
 
 /** The message a failing scenario ends with: what broke and how to replay it. */
 export function failureReport(v: Verdict): string {
-  return `chaos scenario ${v.figures.scenario} failed (replay: ${replayCommand(v.figures.seed, v.figures.scale)})\n${v.problems.slice(0, 40).join('\n')}`;
+  return `chaos scenario ${v.figures.scenario} failed (replay: ${replayCommand(v.figures.seed, v.figures.scale)}${v.logFile ? `; process output in ${v.logFile}` : ''})\n${v.problems.slice(0, 40).join('\n')}`;
 }

@@ -119,7 +119,7 @@ describe('exactly-once check', () => {
     }
   });
 
-  it('fails on an Id in two blobs, twice in one blob, a lost Id, a foreign Id and a second copy of a blob', () => {
+  it('fails on an Id in two blobs, twice in one blob, a lost Id, a foreign Id, a second copy of a blob and a blob without metadata', () => {
     const cases: Array<[OutputBlob[], RegExp, Partial<{ lost: number; duplicated: number }>]> = [
       [[out(a, ['e1', 'e2']), out(b, ['e2', 'e3'])], /event e2 is written 2 times/, { duplicated: 1 }],
       [[out(a, ['e1', 'e2', 'e1']), out(b, ['e3'])], /event e1 is written 2 times/, { duplicated: 1 }],
@@ -134,6 +134,7 @@ describe('exactly-once check', () => {
         /two output blobs hold content B/,
         { duplicated: 1 },
       ],
+      [[out(a, ['e1', 'e2']), { ...out(b, ['e3']), contentId: '' }], /has no contentid metadata/, {}],
     ];
     for (const [outputs, message, counts] of cases) {
       const r = checkOutputs([a, b], outputs);
