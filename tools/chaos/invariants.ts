@@ -11,7 +11,15 @@ import { NAMES, type Stack } from './stack.js';
 
 const DAY_MS = 86_400_000;
 /** Rules of the API whose breach is a bug of ours (`blobFetchedTwice` is expected after a crash). */
-export const API_RULES = ['window>24h', 'window>7d', 'noPublisherIdentifier', 'tokenMissing'];
+export const API_RULES = [
+  'window>24h',
+  'window>7d',
+  'noPublisherIdentifier',
+  'tokenMissing',
+  'tokenOtherTenant',
+  'tokenSentElsewhere',
+  'overQuota',
+];
 
 export interface OutputBlob {
   name: string;

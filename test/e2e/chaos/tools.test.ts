@@ -79,6 +79,9 @@ describe('invariant checks', () => {
     });
     const span = [{ from: at, to: at + 60_000, processes: 1 }];
     expect(checkRequests([entry(0, ['window>24h'])], 600, span).problems).toHaveLength(1);
+    for (const misuse of ['tokenOtherTenant', 'tokenSentElsewhere', 'overQuota']) {
+      expect(checkRequests([entry(0, [misuse])], 600, span).problems.join(), misuse).toContain(misuse);
+    }
     expect(checkRequests([entry(0, ['blobFetchedTwice'])], 600, span).refetched).toBe(1);
     const burst = Array.from({ length: 40 }, (_, i) => entry(i));
     expect(checkRequests(burst, 600, span).problems.join()).toMatch(/budget/);
