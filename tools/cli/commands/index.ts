@@ -8,6 +8,7 @@ import {
   subscriptionsStartCommand,
   subscriptionsStopCommand,
 } from './api.js';
+import { funcCommand } from './func.js';
 import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
 import { eventsCommand, poisonReplayCommand, statusCommand } from './storage.js';
@@ -15,6 +16,7 @@ import { eventsCommand, poisonReplayCommand, statusCommand } from './storage.js'
 /** Every CLI command; `main.ts` dispatches on the longest matching path. */
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  funcCommand,
   pingCommand,
   subscriptionsListCommand,
   subscriptionsStartCommand,
