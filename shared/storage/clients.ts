@@ -3,7 +3,8 @@
  * (Azurite, `UseDevelopmentStorage=true`, account key) or identity-based service URIs
  * (managed identity in Azure, no keys).
  */
-import { TableClient } from '@azure/data-tables';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
@@ -43,16 +44,39 @@ export function createStorageClients(connection: StorageConnection): StorageClie
     return {
       queues: QueueServiceClient.fromConnectionString(cs),
       blobs: BlobServiceClient.fromConnectionString(cs),
-      table: (name) => TableClient.fromConnectionString(cs, name, { allowInsecureConnection: insecure }),
+      table: (name) =>
+        TableClient.fromConnectionString(cs, name, { ...TABLE_OPTIONS, allowInsecureConnection: insecure }),
     };
   }
   const credential = credentialFor(connection.clientId);
   return {
     queues: new QueueServiceClient(connection.queueServiceUri, credential),
     blobs: new BlobServiceClient(connection.blobServiceUri, credential),
-    table: (name) => new TableClient(connection.tableServiceUri, name, credential),
+    table: (name) => new TableClient(connection.tableServiceUri, name, credential, TABLE_OPTIONS),
   };
 }
+
+/**
+ * A keep-alive connection the server closed while this process was busy fails the next request
+ * with EPIPE when it is written. The server never read that request, so sending it again on a
+ * fresh connection is safe — the tables SDK retries the same race as ECONNRESET, but not as EPIPE
+ * (the blob and queue SDKs retry both). Once per attempt, inside the SDK's own retries.
+ */
+export const retryClosedConnection: PipelinePolicy = {
+  name: 'o365RetryClosedConnection',
+  async sendRequest(request, next) {
+    try {
+      return await next(request);
+    } catch (err) {
+      if ((err as { code?: unknown } | null)?.code !== 'EPIPE') throw err;
+      return next(request);
+    }
+  },
+};
+
+const TABLE_OPTIONS: TableServiceClientOptions = {
+  additionalPolicies: [{ policy: retryClosedConnection, position: 'perRetry' }],
+};
 
 /** Status code of a storage SDK error (branch on this, not on `code`: Azurite leaves it undefined). */
 export function storageStatus(err: unknown): number | undefined {
