@@ -44,7 +44,9 @@ export async function main(argv: readonly string[], io?: Partial<CliIo>): Promis
     return 2;
   }
   const { command, rest } = found;
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // After `--` the arguments belong to another program (`func -- --help` is func's help).
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     fullIo.out(`${command.summary}\n\nUsage: o365-pipeline ${command.usage}`);
     return 0;
   }

@@ -314,4 +314,15 @@ describe('o365-pipeline func (with a stand-in func on PATH)', () => {
     expect(stderr).toContain("'npm start' runs the same pipeline without Core Tools");
     expect(existsSync(path.join(cwd, '.azurite'))).toBe(false);
   }, 120_000);
+
+  it('--help after -- is for func, not for this command', async () => {
+    const cwd = project();
+    const run = startFunc(cwd, ['--', '--help'], {}, [tempDir('o365-empty-path-')]);
+    const code = await exitWithin(run, path.join(cwd, 'record.json'));
+    const { stdout, stderr } = run.output();
+    // Not our usage text (exit 0): the command went on to look for func, which is missing here.
+    expect(code, stderr).toBe(1);
+    expect(stdout).not.toContain('Usage: o365-pipeline func');
+    expect(stderr).toContain("'func' (Azure Functions Core Tools v4) is not on PATH");
+  }, 120_000);
 });
