@@ -22,6 +22,42 @@ const settings = {
 };
 
 describe('QueueDriver (queue trigger semantics)', () => {
+  it('fetches the next batch once no more than newBatchThreshold messages are in flight', async () => {
+    const { queue, poison } = await queues();
+    for (let i = 0; i < 12; i++) await queue.sendMessage(Buffer.from(`{"n":${i}}`).toString('base64'));
+    let active = 0;
+    let maxActive = 0;
+    const waiting: Array<() => void> = [];
+    const driver = new QueueDriver({
+      queue,
+      poison,
+      settings, // batchSize 4, newBatchThreshold 2: up to 6 at once
+      functionName: 'f',
+      logger: silentLogger,
+      handler: async () => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        active -= 1;
+      },
+    });
+    const drained = driver.drain(undefined, 20);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+    };
+    await until(() => waiting.length === 4);
+    expect(active).toBe(4); // the first batch: batchSize
+    waiting.splice(0, 2).forEach((release) => release()); // 2 left in flight = the threshold
+    await until(() => active === 6);
+    expect(maxActive).toBe(6); // a second batch started beside the two still running
+    // Let everything finish: release whatever is waiting until the queue is drained.
+    const releaser = setInterval(() => waiting.splice(0).forEach((release) => release()), 10);
+    await drained;
+    clearInterval(releaser);
+    expect(maxActive).toBeLessThanOrEqual(settings.batchSize + settings.newBatchThreshold);
+    expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+  });
+
   it('decodes base64, passes JSON as an object and text as a string, with dequeueCount, and deletes on success', async () => {
     const { queue, poison } = await queues();
     await queue.sendMessage(Buffer.from('{"a":1}').toString('base64'));

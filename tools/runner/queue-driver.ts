@@ -1,6 +1,6 @@
 /**
  * Reproduces the Functions queue trigger locally, from host.json: receive up to batchSize
- * messages, decode base64, hand the handler a parsed object (JSON) or a string, with
+ * messages, and another batch whenever no more than newBatchThreshold are still in flight; decode base64, hand the handler a parsed object (JSON) or a string, with
  * `dequeueCount` in the trigger metadata; delete on success; on failure make the message visible
  * again after visibilityTimeout, or move it to `<queue>-poison` after maxDequeueCount attempts.
  */
@@ -52,6 +52,8 @@ function isLeaseLost(error: unknown): boolean {
   return status === 404 || status === 400;
 }
 
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function decodePayload(
@@ -71,34 +73,100 @@ export function decodePayload(
 }
 
 export class QueueDriver {
-  private inFlight = 0;
+  /** Messages being processed; each promise settles (never rejects) when its message is settled. */
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
   private readonly leaseSeconds: number;
   constructor(private readonly o: QueueDriverOptions) {
     this.leaseSeconds = Math.max(1, Math.ceil(o.leaseSeconds ?? DEFAULT_LEASE_SECONDS));
   }
 
-  /** One receive + process round; returns how many messages were received. */
-  async pollOnce(): Promise<number> {
+  /** Messages being processed now. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * The host's rhythm: once no more than `newBatchThreshold` messages are in flight, receive up to
+   * `batchSize` more and start them, so at most batchSize + newBatchThreshold run at once. Returns
+   * how many were received (0 when the threshold is not reached yet). Throws the first failure of
+   * a message's own handling (storage errors while settling it), once.
+   */
+  async fill(): Promise<number> {
+    this.rethrow();
+    if (this.pending.size > this.o.settings.newBatchThreshold) return 0;
     const batch = await this.o.queue.receiveMessages({
       numberOfMessages: Math.min(32, this.o.settings.batchSize),
       visibilityTimeout: this.leaseSeconds,
     });
-    const items = batch.receivedMessageItems;
-    this.inFlight += items.length;
-    await Promise.all(items.map((m) => this.handle(m).finally(() => (this.inFlight -= 1))));
-    return items.length;
+    for (const m of batch.receivedMessageItems) {
+      const p: Promise<void> = this.handle(m).then(
+        () => void this.pending.delete(p),
+        (error: unknown) => {
+          this.pending.delete(p);
+          this.failure ??= { error };
+        },
+      );
+      this.pending.add(p);
+    }
+    return batch.receivedMessageItems.length;
   }
 
-  /** Process until the queue holds no message at all (visible or waiting for a retry), or `signal` aborts. */
+  /**
+   * Resolves when one in-flight message is settled (at once if none is). Never rejects, so it can
+   * race a timer: a failure surfaces at the next `fill`, `settled` or `drain`.
+   */
+  async next(): Promise<void> {
+    if (this.pending.size > 0) await Promise.race(this.pending);
+  }
+
+  /** Resolves when every in-flight message is settled. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.race(this.pending);
+    this.rethrow();
+  }
+
+  /** One receive, then wait until that batch is settled; returns how many messages were received. */
+  async pollOnce(): Promise<number> {
+    await this.settled();
+    const received = await this.fill();
+    await this.settled();
+    return received;
+  }
+
+  /**
+   * Process until the queue holds no message at all (visible or waiting for a retry), or `signal`
+   * aborts. Either way, the messages in flight are finished before it returns.
+   */
   async drain(signal?: AbortSignal, idleWaitMs = 250): Promise<void> {
-    for (;;) {
-      if (signal?.aborted) return;
-      const received = await this.pollOnce();
-      if (received > 0) continue;
-      const props = await this.o.queue.getProperties();
-      if ((props.approximateMessagesCount ?? 0) === 0 && this.inFlight === 0) return;
-      await new Promise((r) => setTimeout(r, idleWaitMs));
+    let stopped: { error: unknown } | undefined;
+    try {
+      for (;;) {
+        if (signal?.aborted) break;
+        const received = await this.fill();
+        if (this.pending.size > this.o.settings.newBatchThreshold) {
+          await this.next();
+        } else if (received === 0 && this.pending.size > 0) {
+          await Promise.race([this.next(), delay(idleWaitMs)]);
+        } else if (received === 0) {
+          const props = await this.o.queue.getProperties();
+          if ((props.approximateMessagesCount ?? 0) === 0 && this.pending.size === 0) break;
+          await delay(idleWaitMs);
+        }
+      }
+    } catch (error) {
+      stopped = { error };
     }
+    while (this.pending.size > 0) await Promise.race(this.pending);
+    if (stopped) throw stopped.error;
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    const failure = this.failure;
+    if (!failure) return;
+    this.failure = undefined;
+    throw failure.error;
   }
 
   private async handle(m: DequeuedMessageItem): Promise<void> {

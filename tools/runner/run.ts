@@ -146,14 +146,21 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     } else {
       let nextRun = schedule.next(rt.clock.now());
       await runEnumeration();
+      // As the host: the timer fires on schedule while queue messages are still being processed.
       while (!o.signal?.aborted) {
         if (rt.clock.now() >= nextRun) {
           nextRun = schedule.next(rt.clock.now());
           await runEnumeration();
         }
-        const received = await driver.pollOnce();
-        if (received === 0) await sleep(Math.min(2000, rt.queueTrigger.maxPollingIntervalMs), o.signal);
+        const received = await driver.fill();
+        if (driver.inFlight > rt.queueTrigger.newBatchThreshold) await driver.next();
+        else if (received === 0) {
+          const idle = sleep(Math.min(2000, rt.queueTrigger.maxPollingIntervalMs), o.signal);
+          await (driver.inFlight > 0 ? Promise.race([driver.next(), idle]) : idle);
+        }
       }
+      // Ctrl-C: what is in flight is finished before the summary.
+      await driver.settled();
     }
     const status = await collectStatus(rt);
     const failed = status.contentTypes.reduce((n, t) => n + t.ledger.failed, 0);
