@@ -114,8 +114,28 @@ export function createManagementApi(options: ManagementApiOptions): ManagementAp
     });
   }
 
-  /** GET a listing and every NextPageUri after it; pages are fetched strictly one after another. */
+  /**
+   * GET a listing and every NextPageUri after it; pages are fetched strictly one after another. A
+   * page token the service no longer accepts (AF20031, after the usual retries) restarts the
+   * listing from its first page, once: the window is listed whole or the call fails.
+   */
   async function paginate<T>(
+    operation: 'content' | 'notifications',
+    first: string,
+    contentType: ContentType,
+    schema: z.ZodType<T[]>,
+    signal?: AbortSignal,
+  ): Promise<{ items: T[]; pages: number }> {
+    try {
+      return await paginateOnce(operation, first, contentType, schema, signal);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.afCode !== 'AF20031') throw err;
+      logger.warn('api.next_page_stale', { operation, contentType, afCode: err.afCode });
+      return paginateOnce(operation, first, contentType, schema, signal);
+    }
+  }
+
+  async function paginateOnce<T>(
     operation: 'content' | 'notifications',
     first: string,
     contentType: ContentType,

@@ -77,6 +77,15 @@ export class FaultInjector {
     return kind === 'blob' && this.applies(kind) && this.draw(this.config.expireBlobs);
   }
 
+  /** A follow-up page answered AF20031; draws only when `staleNextPage` is set. */
+  staleNextPage(kind: RequestKind): boolean {
+    return (
+      (kind === 'content' || kind === 'notifications') &&
+      this.applies(kind) &&
+      this.draw(this.config.staleNextPage)
+    );
+  }
+
   body(kind: RequestKind): BodyFault | undefined {
     if (!this.applies(kind) || kind !== 'blob') return undefined;
     if (this.draw(this.config.truncatedBody)) return 'truncatedBody';

@@ -38,6 +38,8 @@ export interface FaultConfig {
   revokedToken?: number;
   /** Answer this share of otherwise good blob fetches with 400 AF20051 (content already expired). */
   expireBlobs?: number;
+  /** Answer this share of follow-up pages (requests with `nextPage`) with 400 AF20031, a page token the service no longer accepts. */
+  staleNextPage?: number;
 }
 
 export type RequestKind =

@@ -141,6 +141,50 @@ describe('throttling and transient faults', () => {
     }
   });
 
+  it('a stale nextPage token (AF20031) restarts the listing from its first page, once', async () => {
+    const s = stack(sim, simConfig(sim), { retry: { maxAttempts: 2 } });
+    try {
+      const clean = await s.api.listContent('Audit.Exchange', window(8));
+      const before = apiEntries(sim).length;
+      const entries = () => apiEntries(sim).slice(before);
+      const stale = () => entries().filter((e) => e.afCode === 'AF20031').length;
+      sim.setFaults({ staleNextPage: 1 });
+      // The token goes stale once: the fault ends after the first AF20031 answers.
+      const storm = (async () => {
+        while (stale() < 2) await new Promise((r) => setTimeout(r, 2));
+        sim.setFaults({});
+      })();
+      const listed = await s.api.listContent('Audit.Exchange', window(8));
+      await storm;
+      expect(listed.items).toEqual(clean.items);
+      const firstPages = entries().filter((e) => e.kind === 'content' && !/nextPage=/i.test(e.url));
+      expect(firstPages).toHaveLength(2);
+      expect(s.logger.records.some((r) => r.event === 'api.next_page_stale')).toBe(true);
+    } finally {
+      sim.setFaults({});
+      await s.close();
+    }
+  });
+
+  it('a listing whose page tokens keep going stale fails with AF20031 after one restart', async () => {
+    const s = stack(sim, simConfig(sim), { retry: { maxAttempts: 2 } });
+    const before = apiEntries(sim).length;
+    sim.setFaults({ staleNextPage: 1 });
+    try {
+      const err = await s.api.listContent('Audit.Exchange', window(8)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).afCode).toBe('AF20031');
+      expect((err as ApiError).retryable).toBe(true);
+      const firstPages = apiEntries(sim)
+        .slice(before)
+        .filter((e) => e.kind === 'content' && !/nextPage=/i.test(e.url));
+      expect(firstPages).toHaveLength(2);
+    } finally {
+      sim.setFaults({});
+      await s.close();
+    }
+  });
+
   it('gives up after the bounded attempts with a retryable ApiError', async () => {
     const s = stack(sim, simConfig(sim), { retry: { maxAttempts: 3 } });
     sim.setFaults({ unavailable: 1, kinds: ['list'] });

@@ -201,6 +201,10 @@ function listing(d: FeedDeps, r: FeedRequest, tenant: TenantRecord, ct: ContentT
   const nextPage = r.query.get('nextpage');
   let offset = 0;
   if (nextPage !== undefined) {
+    if (d.faults.staleNextPage(r.kind)) {
+      r.entry.fault = 'staleNextPage';
+      return afReply(new AfError('AF20031', [nextPage]));
+    }
     const o = pageOffset(d.seed, scope, w.startMs, w.endMs, nextPage);
     if (o === undefined) return afReply(new AfError('AF20031', [nextPage]));
     offset = o;
