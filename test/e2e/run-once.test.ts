@@ -22,6 +22,7 @@ import {
   trustCaProcessWide,
   type Env,
 } from '../integration/ops/harness.js';
+import { childEnv } from '../helpers/processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BLOB_NAME =
@@ -170,10 +171,7 @@ describe('run --once against the simulator and Azurite', () => {
 describe('the o365-pipeline bin', () => {
   it('run --once --in-memory without credentials collects the built-in simulated tenant and exits 0', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'o365-bin-'));
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('O365_') && !k.startsWith('AzureWebJobs') && k !== 'NODE_OPTIONS')
-        env[k] = v;
+    const env = childEnv();
     try {
       const child = spawn(
         process.execPath,

@@ -15,6 +15,7 @@ import type { LedgerEntry } from '../../../shared/storage/types.js';
 import { runPipeline } from '../../../tools/runner/run.js';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
 import { simEnv, simRuntime, trustCaProcessWide, type Env } from '../../integration/ops/harness.js';
+import { childEnv } from '../../helpers/processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DAY = 86_400_000;
@@ -60,14 +61,9 @@ describe('run: Ctrl-C stops after in-flight work', () => {
   };
 
   it('exits 0 after finishing in-flight blobs; what was not reached stays enqueued and the next run collects it', async () => {
-    const childEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('O365_') && !k.startsWith('AzureWebJobs') && k !== 'NODE_OPTIONS')
-        childEnv[k] = v;
-    Object.assign(childEnv, env, { NODE_EXTRA_CA_CERTS: sim.caPath });
     const child = spawn(process.execPath, [path.join(ROOT, 'tools/o365-pipeline.mjs'), 'run'], {
       cwd,
-      env: childEnv,
+      env: childEnv({ ...env, NODE_EXTRA_CA_CERTS: sim.caPath }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

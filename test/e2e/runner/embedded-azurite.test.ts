@@ -13,17 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../tools/simulator/index.js';
 import { simEnv } from '../../integration/ops/harness.js';
+import { alive, childEnv } from '../../helpers/processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('run with the embedded Azurite', () => {
   let sim: RunningSimulator;
@@ -51,12 +43,8 @@ describe('run with the embedded Azurite', () => {
   } {
     const cwd = mkdtempSync(path.join(tmpdir(), 'o365-embedded-'));
     dirs.push(cwd);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !k.startsWith('O365_') && !k.startsWith('AzureWebJobs') && k !== 'NODE_OPTIONS')
-        env[k] = v;
     const { AzureWebJobsStorage: _shared, ...sims } = simEnv(sim);
-    Object.assign(env, sims, { NODE_EXTRA_CA_CERTS: sim.caPath });
+    const env = childEnv({ ...sims, NODE_EXTRA_CA_CERTS: sim.caPath });
     const child = spawn(process.execPath, [path.join(ROOT, 'tools/o365-pipeline.mjs'), 'run'], {
       cwd,
       env,

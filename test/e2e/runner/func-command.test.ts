@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config.js';
 import { startOrReuseAzurite } from '../../../tools/azurite.js';
+import { alive, childEnv } from '../../helpers/processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -95,15 +96,6 @@ interface Record {
   signal?: string;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const refused = (url: string) =>
   new Promise<boolean>((resolve) => {
     const u = new URL(url);
@@ -155,18 +147,10 @@ describe('o365-pipeline func (with a stand-in func on PATH)', () => {
 
   /** The bin with the stand-in first on PATH (or PATH = `pathDirs` only). */
   function startFunc(cwd: string, args: string[], extraEnv: { [k: string]: string }, pathDirs?: string[]) {
-    const env: { [k: string]: string } = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (
-        v !== undefined &&
-        !k.startsWith('O365_') &&
-        !k.startsWith('AzureWebJobs') &&
-        k !== 'NODE_OPTIONS' &&
-        k !== 'NODE_EXTRA_CA_CERTS'
-      )
-        env[k] = v;
-    env.PATH = (pathDirs ?? [binDir, process.env.PATH ?? '']).join(path.delimiter);
-    Object.assign(env, extraEnv);
+    const env = childEnv(
+      { PATH: (pathDirs ?? [binDir, process.env.PATH ?? '']).join(path.delimiter), ...extraEnv },
+      ['NODE_EXTRA_CA_CERTS'],
+    );
     const child = spawn(process.execPath, [path.join(ROOT, 'tools/o365-pipeline.mjs'), 'func', ...args], {
       cwd,
       env,
