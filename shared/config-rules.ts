@@ -14,6 +14,11 @@ const CREDENTIAL_KINDS = {
   refreshToken: ['O365_REFRESH_TOKEN'],
 } as const satisfies Record<AuthMode, readonly Key[]>;
 
+/** Settings that each make a credential on their own (a certificate password does not). */
+export const CREDENTIAL_SETTINGS: readonly Key[] = Object.values(CREDENTIAL_KINDS)
+  .flat()
+  .filter((k) => k !== 'O365_CERTIFICATE_PASSWORD');
+
 /** Kinds each mode takes, and how to say so. refreshToken redeems with one client credential. */
 const MODE_KINDS: Record<AuthMode, { kinds: readonly AuthMode[]; accepted: string }> = {
   secret: { kinds: ['secret'], accepted: 'O365_CLIENT_SECRET' },

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputBlobName } from '../../shared/storage/names.js';
 import { main } from '../../tools/cli/main.js';
-import { CREDENTIAL_KEYS } from '../../tools/runner/local-settings.js';
+import { CREDENTIAL_SETTINGS } from '../../shared/config-rules.js';
 import { testStorage, uniqueName } from '../helpers/storage.js';
 import { inject } from 'vitest';
 
@@ -115,7 +115,7 @@ describe('CLI on external storage without credentials', () => {
         expect({ argv, code: r.code }).toEqual({ argv, code: 1 });
         expect(r.err).toContain(`o365-pipeline ${argv[0]}`);
         expect(r.err).toContain('Invalid configuration');
-        for (const key of CREDENTIAL_KEYS) expect(r.err).toContain(key);
+        for (const key of CREDENTIAL_SETTINGS) expect(r.err).toContain(key);
         expect(r.err).toContain('O365_CLIENT_ID: (not set) is required');
         expect(r.err).not.toContain('O365_TENANT_ID: (not set)');
         expect(r.err).not.toContain('SIMULATED');

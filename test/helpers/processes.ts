@@ -1,4 +1,8 @@
 /** Child processes of the end-to-end tests: a clean environment and a liveness probe. */
+import { isProcessAlive } from '../../tools/azurite.js';
+
+/** Whether a process with this pid exists (the runner's own probe). */
+export const alive = isProcessAlive;
 
 /**
  * This process's environment without the pipeline's own settings (`O365_*`, `AzureWebJobs*`) and
@@ -15,14 +19,4 @@ export function childEnv(
     env[k] = v;
   }
   return Object.assign(env, extra);
-}
-
-/** Whether a process with this pid exists (signal 0 probes without signalling). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,15 +9,13 @@ import path from 'node:path';
 import type { ManagementApi } from '../../shared/api/types.js';
 import { ConfigError } from '../../shared/errors.js';
 import { startAzurite, startOrReuseAzurite, type AzuriteHandle } from '../azurite.js';
-import {
-  CREDENTIAL_KEYS,
-  hasTenantCredentials,
-  loadLocalSettings,
-  usesExternalStorage,
-} from './local-settings.js';
+import { CREDENTIAL_SETTINGS } from '../../shared/config-rules.js';
+import { hasTenantCredentials, loadLocalSettings, usesExternalStorage } from './local-settings.js';
 
 export interface LocalEnvironment {
   env: Record<string, string | undefined>;
+  /** The settings as given (environment over local.settings.json), before this preparation changed any. */
+  settings: Record<string, string | undefined>;
   extraCaPem?: string;
   notes: string[];
   azurite?: AzuriteHandle & { reused?: boolean };
@@ -48,7 +46,7 @@ const blank = (v: string | undefined) => (v ?? '').trim() === '';
 /** The refusal of an API command on external storage without credentials: names every missing setting. */
 function missingCredentials(env: Record<string, string | undefined>): ConfigError {
   const problems = [
-    `${CREDENTIAL_KEYS.join(', ')}: none is set; this command calls the Management API, so set the tenant's credential ` +
+    `${CREDENTIAL_SETTINGS.join(', ')}: none is set; this command calls the Management API, so set the tenant's credential ` +
       '(the built-in simulated tenant is only used with the embedded Azurite, and AzureWebJobsStorage names other storage)',
   ];
   for (const key of ['O365_TENANT_ID', 'O365_CLIENT_ID'])
@@ -127,7 +125,7 @@ export async function prepareLocalEnvironment(o: PrepareOptions): Promise<LocalE
     await close();
     throw err;
   }
-  return { env, extraCaPem, notes, azurite, simulator, storageOnly, close };
+  return { env, settings: merged, extraCaPem, notes, azurite, simulator, storageOnly, close };
 }
 
 const UNUSED_ID = '00000000-0000-0000-0000-000000000000';

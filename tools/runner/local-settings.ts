@@ -1,6 +1,7 @@
 /** `local.settings.json` as Core Tools reads it: its `Values` apply where the environment has no value. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CREDENTIAL_SETTINGS } from '../../shared/config-rules.js';
 
 export function loadLocalSettings(
   cwd: string,
@@ -22,17 +23,9 @@ export function loadLocalSettings(
   return { env: merged, file };
 }
 
-export const CREDENTIAL_KEYS = [
-  'O365_CLIENT_SECRET',
-  'O365_CERTIFICATE_PATH',
-  'O365_CERTIFICATE_PEM',
-  'O365_FEDERATED_IDENTITY_CLIENT_ID',
-  'O365_REFRESH_TOKEN',
-];
-
 /** True when a tenant credential is configured; without one, the local runner uses the simulated tenant (embedded Azurite only). */
 export function hasTenantCredentials(env: Record<string, string | undefined>): boolean {
-  return CREDENTIAL_KEYS.some((k) => (env[k] ?? '').trim() !== '');
+  return CREDENTIAL_SETTINGS.some((k) => (env[k] ?? '').trim() !== '');
 }
 
 /** A full connection string or `AzureWebJobsStorage__*` identity settings (as opposed to unset or `UseDevelopmentStorage=true`) mean: use that storage. */

@@ -21,7 +21,6 @@ import path from 'node:path';
 import { createLogger } from '../../../shared/logger.js';
 import { createRuntime, ensureStorage } from '../../../shared/runtime.js';
 import { prepareLocalEnvironment, type LocalEnvironment } from '../../runner/environment.js';
-import { loadLocalSettings } from '../../runner/local-settings.js';
 import type { Command } from '../command.js';
 
 const NOT_FOUND =
@@ -54,15 +53,13 @@ export function findOnPath(name: string, env: Record<string, string | undefined>
  * O365_* settings) and, with the simulator, NODE_EXTRA_CA_CERTS so the Node worker trusts its CA.
  */
 export function hostEnvironment(
-  cwd: string,
   callerEnv: Record<string, string | undefined>,
-  local: Pick<LocalEnvironment, 'env'>,
+  local: Pick<LocalEnvironment, 'env' | 'settings'>,
   caFile?: string,
 ): Record<string, string> {
-  const { env: settings } = loadLocalSettings(cwd, callerEnv);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(callerEnv)) if (v !== undefined) env[k] = v;
-  for (const [k, v] of Object.entries(local.env)) if (v !== undefined && settings[k] !== v) env[k] = v;
+  for (const [k, v] of Object.entries(local.env)) if (v !== undefined && local.settings[k] !== v) env[k] = v;
   if (caFile) env.NODE_EXTRA_CA_CERTS = caFile;
   return env;
 }
@@ -122,7 +119,7 @@ export const funcCommand: Command = {
         caFile = writeCaFile(caDir, local.extraCaPem, local.env.NODE_EXTRA_CA_CERTS);
       }
       if (early) return 128 + (osConstants.signals[early] ?? 0);
-      const env = hostEnvironment(io.cwd, io.env, local, caFile);
+      const env = hostEnvironment(io.env, local, caFile);
       io.err(`o365-pipeline: ${[func, 'start', ...extra].join(' ')}`);
       // A .cmd shim (npm's install on Windows) only starts through a shell.
       const shell = process.platform === 'win32' && /\.(cmd|bat)$/i.test(func);
