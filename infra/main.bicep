@@ -30,8 +30,8 @@ param appName string = 'func-${baseName}-${take(uniqueString(resourceGroup().id,
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Maximum number of Flex Consumption instances.')
-@minValue(1)
+@description('Maximum number of Flex Consumption instances: 40 (the lowest maximum the platform allows) to 1000.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

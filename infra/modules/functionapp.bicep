@@ -32,8 +32,8 @@ param deploymentContainerName string
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
-@description('Upper bound of instances the app scales out to.')
-@minValue(1)
+@description('Upper bound of instances the app scales out to (Flex Consumption: 40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
 
@@ -69,10 +69,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Flex Consumption rejects most legacy siteConfig properties (ftpsState among them: error 51021
+    // in some regions, silently ignored in others), so only the TLS floor is set, as Microsoft's
+    // Flex Consumption quickstart does. See docs/deploy.md.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
     }
     functionAppConfig: {
       deployment: {

@@ -210,8 +210,8 @@ describe('check 3: no legacy settings forbidden on Flex Consumption', () => {
   it('reports WEBSITE_RUN_FROM_PACKAGE in a siteConfig.appSettings array of another module', async () => {
     const dir = await brokenCopy({
       file: 'modules/functionapp.bicep',
-      from: '      http20Enabled: true\n',
-      to: "      http20Enabled: true\n      appSettings: [\n        {\n          name: 'WEBSITE_RUN_FROM_PACKAGE'\n          value: '1'\n        }\n      ]\n",
+      from: "      minTlsVersion: '1.2'\n",
+      to: "      minTlsVersion: '1.2'\n      appSettings: [\n        {\n          name: 'WEBSITE_RUN_FROM_PACKAGE'\n          value: '1'\n        }\n      ]\n",
     });
     expect(messages(checkForbiddenSettings(await loadInfra(dir)))).toEqual([
       expect.stringContaining('infra/modules/functionapp.bicep'),

@@ -68,6 +68,26 @@ describe('check 6: resource structure', () => {
     ]);
   });
 
+  it('reports a siteConfig property Flex Consumption rejects (ftpsState, error 51021)', async () => {
+    expect(
+      await structureOf({
+        file: 'modules/functionapp.bicep',
+        from: "      minTlsVersion: '1.2'\n",
+        to: "      minTlsVersion: '1.2'\n      ftpsState: 'Disabled'\n",
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^infra\/modules\/functionapp\.bicep:\d+:\d+: \[structure\] Microsoft\.Web\/sites site: properties\.siteConfig\.ftpsState is not supported on Flex Consumption$/,
+      ),
+    ]);
+  });
+
+  it('reports a maximum instance count that may go below the Flex Consumption floor of 40', async () => {
+    expect(
+      await structureOf({ file: 'modules/functionapp.bicep', from: '@minValue(40)', to: '@minValue(1)' }),
+    ).toEqual([expect.stringContaining('parameter maximumInstanceCount needs @minValue(40)')]);
+  });
+
   it('reports a non-Flex plan', async () => {
     expect(
       await structureOf({ file: 'modules/functionapp.bicep', from: "name: 'FC1'", to: "name: 'Y1'" }),

@@ -10,6 +10,7 @@ import {
   at,
   bodyObject,
   declarations,
+  decoratorName,
   descendants,
   named,
   properties,
@@ -80,6 +81,44 @@ function expect(r: Resource, expectations: readonly Expectation[], out: Finding[
       out.push(at('structure', r.file, v, `${label} must be '${expected}', found \`${v.text}\``));
     }
   }
+}
+
+/**
+ * `siteConfig` properties a Flex Consumption site accepts from this template. The platform lists the
+ * legacy ones (ftpsState, alwaysOn, use32BitWorkerProcess, linuxFxVersion, ...) as unsupported and, in
+ * some regions, rejects the whole site PUT with error 51021; the quickstart sets only minTlsVersion.
+ */
+const FLEX_SITE_CONFIG = new Set(['mintlsversion']);
+
+/** Flex Consumption's lowest `maximumInstanceCount` (Microsoft Learn, "Flex Consumption plan"). */
+const FLEX_MIN_MAXIMUM_INSTANCES = 40;
+
+function checkFlexSiteConfig(site: Resource, out: Finding[]): void {
+  const siteConfig = valueAt(site.body, 'properties.siteConfig');
+  if (!siteConfig || siteConfig.type !== 'object') return;
+  for (const p of properties(siteConfig)) {
+    if (p.key && !FLEX_SITE_CONFIG.has(p.key.toLowerCase()))
+      out.push(
+        at(
+          'structure',
+          site.file,
+          p.keyNode,
+          `${site.type} ${site.symbol}: properties.siteConfig.${p.key} is not supported on Flex Consumption`,
+        ),
+      );
+  }
+}
+
+/** A `@minValue(n)` decorator of a parameter, when present. */
+function minValueOf(file: BicepFile, param: string): number | undefined {
+  const d = declarations(file).get(param);
+  if (d?.kind !== 'param') return undefined;
+  for (const dec of d.decorators) {
+    if (decoratorName(dec) !== 'minValue') continue;
+    const n = Number(/\((\d+)\)/.exec(dec.text)?.[1]);
+    if (Number.isFinite(n)) return n;
+  }
+  return undefined;
 }
 
 function single(
@@ -319,6 +358,17 @@ export function checkStructure(files: readonly BicepFile[]): Finding[] {
       ],
       out,
     );
+    checkFlexSiteConfig(site, out);
+    const max = valueAt(site.body, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount');
+    if (max?.type === 'identifier' && (minValueOf(site.file, max.text) ?? 0) < FLEX_MIN_MAXIMUM_INSTANCES)
+      out.push(
+        at(
+          'structure',
+          site.file,
+          max,
+          `parameter ${max.text} needs @minValue(${FLEX_MIN_MAXIMUM_INSTANCES}): Flex Consumption's lowest maximum scale`,
+        ),
+      );
   }
   const storage = single(files, all, 'Microsoft.Storage/storageAccounts', out);
   if (storage) {
