@@ -2,18 +2,24 @@
  * Masking of DLP sensitive findings (reference §12.3, masking checklist). Runs before anything is
  * written or logged.
  *
- * What is sensitive: every string member of every `DetectedValues` item under any
+ * What is sensitive: every value of every `DetectedValues` item under any
  * `SensitiveInformationDetections` (PolicyDetails[].Rules[].ConditionsMatched.SensitiveInformation[]
- * and EndpointMetaData.SensitiveInformation[] are the documented places). `Name` is the matched
- * value; `Value` (and any other string member) is a context excerpt around it. Those strings are
- * then hunted everywhere else in the record: every string value at any depth (subject, file names,
- * ObjectId, Location, DocumentProperties, ExceptionInfo as object or JSON text, ...). Keys are not
- * values and are left alone; so are booleans and short numbers (counts, confidences,
- * ResultsTruncated). A number of 8+ digits that holds a detected value is replaced by its token.
+ * and EndpointMetaData.SensitiveInformation[] are the documented places). The block is read however
+ * it is sent: as an object or as JSON text, with `DetectedValues` an array, a single item or JSON
+ * text, and items whose members are strings, numbers or nested objects and arrays (every leaf is a
+ * value). `Name` (and anything under it) is the matched value; `Value` (and any other member) is a
+ * context excerpt around it. Those values are then hunted everywhere else in the record: every
+ * string value at any depth (subject, file names, ObjectId, Location, DocumentProperties,
+ * ExceptionInfo as object or JSON text, ...). Keys are not values and are left alone; so are
+ * booleans and short numbers (counts, confidences, ResultsTruncated). A number of 8+ digits that
+ * holds a detected value is replaced by its token.
  *
- * Matching ignores case and separators (blanks, `-`, `.`, `/`, `_`; see find-values.ts), so
- * "4111 1111 1111 1111", "4111-1111-1111-1111" and "4111111111111111" are one value, and so are
- * "John Smith" and "john-smith". It errs on the side of masking a little more than needed.
+ * Matching sees through the ways a value gets re-spelled (find-values.ts): percent-encoding,
+ * HTML character references, `\u` escapes, Unicode normalisation forms, letter case, and any
+ * punctuation or blanks between letters and digits — so "4111 1111 1111 1111", "4111%201111…",
+ * "&#52;111111111111111" and "4111111111111111" are one value, and so are "John Smith",
+ * "john+smith" and "JOHN%20SMITH", and "(425) 555-0100" and "425.555.0100". It errs on the side of
+ * masking a little more than needed.
  *
  * Styles for the matched value: redact → `[REDACTED]`; partial → stars and the last 4 characters
  * of the normalised value (values shorter than 8 are fully starred so partial never shows most of a
@@ -32,7 +38,8 @@ const HASH_PREFIX = 'hmac-sha256:';
 /** Shorter detected values are masked where detected but not hunted elsewhere: "abc" would shred the record. */
 export const MIN_SEARCH_LENGTH = 4;
 
-const SEPARATORS = /[\s\-./_]+/g;
+/** Everything that is neither a letter nor a digit: what separates the groups of a number. */
+const SEPARATORS = /[^\p{L}\p{N}]+/gu;
 const TOKEN = /^(?:\[REDACTED\]|\*+[^*]{0,4}|hmac-sha256:[0-9a-f]{64})$/;
 
 export interface MaskResult<T> {
@@ -55,9 +62,13 @@ function isDigitsLike(value: string): boolean {
   return digits >= 4 && digits / compact.length >= 0.6;
 }
 
-/** The form a value is compared and hashed in: separators dropped for digit-like values, case folded. */
+/**
+ * The form a value is hashed and partially shown in: compatibility-normalised (NFKC), case folded,
+ * separators dropped for digit-like values.
+ */
 export function normaliseValue(value: string): string {
-  return isDigitsLike(value) ? value.replace(SEPARATORS, '').toLowerCase() : value.trim().toLowerCase();
+  const v = value.normalize('NFKC');
+  return isDigitsLike(v) ? v.replace(SEPARATORS, '').toLowerCase() : v.trim().toLowerCase();
 }
 
 interface Needle {
@@ -87,26 +98,58 @@ function setOwn(target: JsonObject, key: string, value: Json): void {
   else target[key] = value;
 }
 
-/** Visit every DetectedValues item of a value (including inside JSON text that mentions them). */
-function forEachDetectedItem(value: Json, visit: (item: JsonObject) => void): void {
-  if (typeof value === 'string') {
-    if (value.includes('DetectedValues')) {
-      const parsed = parseJsonText(value);
-      if (parsed !== undefined) forEachDetectedItem(parsed, visit);
+/** A detections block as sent: an object, or JSON text of one. */
+function detectionsBlock(v: Json): JsonObject | undefined {
+  const block = typeof v === 'string' ? parseJsonText(v) : v;
+  return isObject(block) && 'DetectedValues' in block ? block : undefined;
+}
+
+/** The items of a `DetectedValues`: an array, one item, or JSON text of either. */
+function detectedItems(v: Json): Json[] {
+  const items = typeof v === 'string' ? (parseJsonText(v) ?? v) : v;
+  return Array.isArray(items) ? items : [items];
+}
+
+/** Every leaf (string or finite number) of a detected item, with whether it is the matched value. */
+function forEachLeaf(v: Json, matched: boolean, visit: (text: string, matched: boolean) => void): void {
+  if (typeof v === 'string') visit(v, matched);
+  else if (typeof v === 'number' && Number.isFinite(v)) visit(String(v), matched);
+  else if (Array.isArray(v)) for (const x of v) forEachLeaf(x, matched, visit);
+  else if (isObject(v))
+    for (const [k, x] of Object.entries(v)) forEachLeaf(x, matched || isMatchedKey(k), visit);
+}
+
+/** Visit every detected value of a value (including inside JSON text that mentions them). */
+function forEachDetectedValue(value: Json, visit: (text: string, matched: boolean) => void): number {
+  let items = 0;
+  const walk = (v: Json): void => {
+    if (typeof v === 'string') {
+      if (v.includes('DetectedValues')) {
+        const parsed = parseJsonText(v);
+        if (parsed !== undefined) walk(parsed);
+      }
+      return;
     }
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const v of value) forEachDetectedItem(v, visit);
-    return;
-  }
-  if (!isObject(value)) return;
-  for (const [key, v] of Object.entries(value)) {
-    if (key === 'SensitiveInformationDetections' && isObject(v) && Array.isArray(v.DetectedValues)) {
-      for (const item of v.DetectedValues as Json[]) if (isObject(item)) visit(item);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
     }
-    forEachDetectedItem(v, visit);
-  }
+    if (!isObject(v)) return;
+    for (const [key, x] of Object.entries(v)) {
+      const block = key === 'SensitiveInformationDetections' ? detectionsBlock(x) : undefined;
+      if (block) {
+        for (const item of detectedItems(block.DetectedValues)) {
+          items++;
+          if (isObject(item))
+            for (const [k, leaf] of Object.entries(item)) forEachLeaf(leaf, isMatchedKey(k), visit);
+          else forEachLeaf(item, true, visit); // a bare value in the list is the matched value itself
+        }
+      }
+      walk(x);
+    }
+  };
+  walk(value);
+  return items;
 }
 
 const isMatchedKey = (key: string): boolean => key.toLowerCase() === 'name';
@@ -183,17 +226,35 @@ class Masker {
     return masked === text ? n : masked;
   }
 
-  private maskDetectedItem(item: JsonObject): JsonObject {
-    const out: JsonObject = {};
-    for (const [key, v] of Object.entries(item)) {
-      if (typeof v === 'string' && !isMaskToken(v)) {
-        this.count++;
-        setOwn(out, key, isMatchedKey(key) ? this.maskMatched(v) : REDACTED);
-      } else {
-        setOwn(out, key, this.copy(v));
-      }
+  /** Every leaf of a detected item masked: the matched value by style, context fully redacted. */
+  private maskDetectedLeaves(v: Json, matched: boolean): Json {
+    if ((typeof v === 'string' && !isMaskToken(v)) || (typeof v === 'number' && Number.isFinite(v))) {
+      this.count++;
+      return matched ? this.maskMatched(String(v)) : REDACTED;
     }
+    if (Array.isArray(v)) return v.map((x) => this.maskDetectedLeaves(x, matched));
+    if (!isObject(v)) return v;
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v))
+      setOwn(out, k, this.maskDetectedLeaves(x, matched || isMatchedKey(k)));
     return out;
+  }
+
+  /** A detections block masked, in the shape it came in (JSON text stays JSON text). */
+  private maskDetections(original: Json, block: JsonObject): Json {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(block)) {
+      if (k !== 'DetectedValues') {
+        setOwn(out, k, this.copy(v));
+        continue;
+      }
+      const items = detectedItems(v).map((item) =>
+        isObject(item) ? this.maskDetectedLeaves(item, false) : this.maskDetectedLeaves(item, true),
+      );
+      const shaped = Array.isArray(typeof v === 'string' ? (parseJsonText(v) ?? v) : v) ? items : items[0];
+      setOwn(out, k, typeof v === 'string' ? JSON.stringify(shaped) : shaped);
+    }
+    return typeof original === 'string' ? JSON.stringify(out) : out;
   }
 
   copy(value: Json): Json {
@@ -203,21 +264,8 @@ class Masker {
     if (!isObject(value)) return value;
     const out: JsonObject = {};
     for (const [key, v] of Object.entries(value)) {
-      if (key === 'SensitiveInformationDetections' && isObject(v) && Array.isArray(v.DetectedValues)) {
-        const detections: JsonObject = {};
-        for (const [k, dv] of Object.entries(v)) {
-          setOwn(
-            detections,
-            k,
-            k === 'DetectedValues' && Array.isArray(dv)
-              ? dv.map((item: Json) => (isObject(item) ? this.maskDetectedItem(item) : this.copy(item)))
-              : this.copy(dv),
-          );
-        }
-        setOwn(out, key, detections);
-      } else {
-        setOwn(out, key, this.copy(v));
-      }
+      const block = key === 'SensitiveInformationDetections' ? detectionsBlock(v) : undefined;
+      setOwn(out, key, block ? this.maskDetections(v, block) : this.copy(v));
     }
     return out;
   }
@@ -236,13 +284,9 @@ class Masker {
 export function maskFindings<T>(record: T, cfg: MaskConfig): MaskResult<T> {
   if (!cfg.enabled) return { record, maskedValues: 0 };
   const found: Needle[] = [];
-  let items = 0;
-  forEachDetectedItem(record, (item) => {
-    items++;
-    for (const [key, v] of Object.entries(item)) {
-      if (typeof v === 'string') found.push({ kind: isMatchedKey(key) ? 'matched' : 'context', text: v });
-    }
-  });
+  const items = forEachDetectedValue(record, (text, matched) =>
+    found.push({ kind: matched ? 'matched' : 'context', text }),
+  );
   if (items === 0) return { record, maskedValues: 0 };
   const masker = new Masker(cfg, found);
   const copy = masker.copy(record) as T;

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findValues, searchKey, type SearchNeedle } from '../../../shared/processor/find-values.js';
+import {
+  findValues,
+  SCRATCH_MAX,
+  scratchCapacity,
+  searchKey,
+  type SearchNeedle,
+} from '../../../shared/processor/find-values.js';
 
 const needles = (...values: string[]): SearchNeedle<string>[] =>
   values.map((v) => ({ key: searchKey(v), tag: v })).sort((a, b) => b.key.length - a.key.length);
@@ -66,5 +72,19 @@ describe('findValues', () => {
         },
       ),
     );
+  });
+});
+
+describe('scratch space', () => {
+  it('stays bounded after a huge string, and huge strings are still searched right', () => {
+    const big = `${'x '.repeat(600_000)}card 4111-1111-1111-1111 end`;
+    const found = findValues(big, needles('4111111111111111'), 4);
+    expect(spans(big, found)).toEqual([['4111-1111-1111-1111', '4111111111111111']]);
+    expect(searchKey('ＡＢ'.repeat(300_000))).toHaveLength(600_000);
+    expect(scratchCapacity()).toBeLessThanOrEqual(SCRATCH_MAX);
+    // A string that expands when folded (ﬃ → ffi) grows the scratch past its start size, within the cap.
+    expect(searchKey('ﬃ'.repeat(5_000))).toBe('ffi'.repeat(5_000));
+    expect(scratchCapacity()).toBeGreaterThanOrEqual(15_000);
+    expect(scratchCapacity()).toBeLessThanOrEqual(SCRATCH_MAX);
   });
 });
