@@ -100,7 +100,7 @@ function regroup(value: string, seps: readonly string[], parens: boolean): strin
   const groups = digits.match(/.{1,3}/g)!;
   const joined = groups.map((g, i) => (i === 0 ? g : `${seps[i % seps.length]}${g}`)).join('');
   return parens
-    ? `(${groups[0]}) ${joined.slice(groups[0]!.length + (seps[1 % seps.length]?.length ?? 0))}`
+    ? `(${groups[0]}) ${joined.slice(groups[0].length + (seps[1 % seps.length]?.length ?? 0))}`
     : joined;
 }
 
