@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { CLOUD_NAMES } from './clouds.js';
 import { CONTENT_TYPES } from './content-types.js';
+import { MIN_REDACTED_SECRET_LENGTH } from './logger.js';
 import { SETTINGS } from './settings.js';
 
 export type Env = Record<string, string | undefined>;
@@ -16,6 +17,15 @@ export const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
 
 export const str = (what = 'text') =>
   z.string({ error: (i) => (i.input === undefined ? 'is required' : `must be ${what}`) });
+
+/**
+ * A secret setting: shorter values are refused rather than left unredacted, since the logger only
+ * scrubs secrets of at least MIN_REDACTED_SECRET_LENGTH characters (shared/logger.ts).
+ */
+const secret = (min = MIN_REDACTED_SECRET_LENGTH) =>
+  str().min(min, {
+    error: `is too short to be kept out of logs; accepted: at least ${min} characters`,
+  });
 
 const guid = () =>
   str().regex(GUID, { error: 'is not a GUID; accepted: xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx' });
@@ -126,17 +136,17 @@ const d = (key: string): string => {
 export const schema = z.object({
   O365_TENANT_ID: guid(),
   O365_CLIENT_ID: guid(),
-  O365_CLIENT_SECRET: str().optional(),
+  O365_CLIENT_SECRET: secret().optional(),
   O365_CERTIFICATE_PATH: str()
     .refine((p) => existsSync(p), { error: 'names a file that does not exist' })
     .optional(),
   O365_CERTIFICATE_PEM: str()
     .refine((p) => p.includes('-----BEGIN'), { error: 'is not PEM text (no -----BEGIN line)' })
     .optional(),
-  O365_CERTIFICATE_PASSWORD: str().optional(),
+  O365_CERTIFICATE_PASSWORD: secret().optional(),
   O365_AUTH_MODE: oneOf(['secret', 'certificate', 'federated', 'refreshToken'] as const).optional(),
   O365_FEDERATED_IDENTITY_CLIENT_ID: guid().optional(),
-  O365_REFRESH_TOKEN: str().optional(),
+  O365_REFRESH_TOKEN: secret().optional(),
   O365_CLOUD: oneOf(CLOUD_NAMES).prefault(d('O365_CLOUD')),
   O365_API_ROOT: httpsOrigin().optional(),
   O365_LOGIN_AUTHORITY: httpsOrigin().optional(),
@@ -156,7 +166,7 @@ export const schema = z.object({
   O365_FILTER_MODE: oneOf(['exclude', 'include'] as const).prefault(d('O365_FILTER_MODE')),
   O365_MASK_FINDINGS: bool().prefault(d('O365_MASK_FINDINGS')),
   O365_MASK_STYLE: oneOf(['redact', 'partial', 'hash'] as const).prefault(d('O365_MASK_STYLE')),
-  O365_MASK_HASH_KEY: str().min(16, { error: 'is too short; accepted: at least 16 characters' }).optional(),
+  O365_MASK_HASH_KEY: secret(16).optional(),
   O365_ENTITY_KEYS: csv().prefault(''),
   O365_PRODUCT_FIELD: str().prefault(d('O365_PRODUCT_FIELD')),
   O365_EVENT_FIELD: str().prefault(d('O365_EVENT_FIELD')),
@@ -171,7 +181,8 @@ export const schema = z.object({
   O365_OUTPUT_CONNECTION: str()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a setting name' })
     .prefault(d('O365_OUTPUT_CONNECTION')),
-  O365_WEBHOOK_AUTH_ID: str().optional(),
+  // Compared with the Webhook-AuthID header; a short one is guessable as well as hard to redact.
+  O365_WEBHOOK_AUTH_ID: secret(16).optional(),
   O365_VERIFY_TLS: bool().prefault(d('O365_VERIFY_TLS')),
   HTTPS_PROXY: proxyUrl().optional(),
   NO_PROXY: csv().prefault(''),

@@ -1,7 +1,9 @@
 /**
  * Structured logging: one line per decision an operator needs, keys bound once per invocation.
- * Every line passes through `redact`, which removes bearer tokens, JWTs, PEM blocks and the
- * values of secret settings, so a mistake elsewhere cannot put a credential in a log.
+ * Every line passes through `redact`, which removes bearer tokens, JWTs, PEM blocks, storage keys
+ * and SAS signatures, function keys (the `code` query parameter and the `x-functions-key` header,
+ * see Microsoft's "Azure Functions HTTP trigger: authorization keys") and the values of secret
+ * settings, so a mistake elsewhere cannot put a credential in a log.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -17,9 +19,16 @@ export type LogSink = (level: LogLevel, line: string, record: Record<string, unk
 
 const secretValues = new Set<string>();
 
+/**
+ * Shorter secrets are not registered: scrubbing every occurrence of a 3-letter string would shred
+ * the logs. The configuration refuses secret settings shorter than this (config-rules.ts), so no
+ * configured secret falls below it.
+ */
+export const MIN_REDACTED_SECRET_LENGTH = 6;
+
 /** Register a secret (client secret, key passphrase, hash key) so it is scrubbed from every line. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) secretValues.add(value);
+  if (value && value.length >= MIN_REDACTED_SECRET_LENGTH) secretValues.add(value);
 }
 
 const PATTERNS: Array<[RegExp, string]> = [
@@ -28,7 +37,27 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[redacted jwt]'],
   [/(client_secret|client_assertion|refresh_token|access_token)=[^&\s"]+/gi, '$1=[redacted]'],
   [/(AccountKey|SharedAccessSignature|sig)=[^;&\s"]+/gi, '$1=[redacted]'],
+  // Function keys: `?code=` (also percent-encoded `code%3D` in a logged URL) and the header.
+  [/((?:[?&;]|%3F|%26)code(?:=|%3D))(?:(?!%26)[^&\s"'#;\\])+/gi, '$1[redacted]'],
+  [/(x-functions-key\\?["']?\s*[:=]\s*\\?["']?)[^"'\s,;&}\\]+/gi, '$1[redacted]'],
 ];
+
+/**
+ * A URL as it may be shown to a person: no query string (SAS tokens, `code=` keys) and no user
+ * information. Text that is not a URL is returned redacted.
+ */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.search = '';
+    u.username = '';
+    u.password = '';
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return redact(url);
+  }
+}
 
 export function redact(text: string): string {
   let out = text;

@@ -31,7 +31,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'O365_CLIENT_SECRET',
     secret: true,
     example: '',
-    description: 'Client secret. In Azure: a Key Vault reference.',
+    description: 'Client secret (at least 6 characters). In Azure: a Key Vault reference.',
   },
   {
     key: 'O365_CERTIFICATE_PATH',
@@ -48,7 +48,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'O365_CERTIFICATE_PASSWORD',
     secret: true,
     example: '',
-    description: 'Passphrase of an encrypted private key.',
+    description: 'Passphrase of an encrypted private key (at least 6 characters).',
   },
   {
     key: 'O365_AUTH_MODE',
@@ -66,7 +66,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'O365_REFRESH_TOKEN',
     secret: true,
     example: '',
-    description: 'Refresh token of a delegated admin sign-in (`refreshToken` mode).',
+    description: 'Refresh token of a delegated admin sign-in (`refreshToken` mode; at least 6 characters).',
   },
   {
     key: 'O365_CLOUD',
@@ -217,7 +217,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'O365_WEBHOOK_AUTH_ID',
     secret: true,
     example: '',
-    description: 'Expected `Webhook-AuthID` header on notifications.',
+    description: 'Expected `Webhook-AuthID` header on notifications (at least 16 characters).',
   },
   {
     key: 'O365_VERIFY_TLS',

@@ -8,7 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONTENT_TYPES } from '../../shared/content-types.js';
 import { contentKey } from '../../shared/storage/names.js';
 import { main } from '../../tools/cli/main.js';
@@ -23,6 +30,24 @@ import {
   type Env,
 } from '../integration/ops/harness.js';
 import { childEnv } from '../helpers/processes.js';
+
+/** An account SAS connection string for the same Azurite (blob, queue and table). */
+function sasConnection(accountKeyConnection: string): string {
+  const part = (k: string) => new RegExp(`${k}=([^;]+)`).exec(accountKeyConnection)![1]!;
+  const sas = generateAccountSASQueryParameters(
+    {
+      expiresOn: new Date(Date.now() + 3_600_000),
+      permissions: AccountSASPermissions.parse('rwdlacup'),
+      resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+      services: AccountSASServices.parse('bqt').toString(),
+    },
+    new StorageSharedKeyCredential(part('AccountName'), part('AccountKey')),
+  ).toString();
+  return (
+    `BlobEndpoint=${part('BlobEndpoint')};QueueEndpoint=${part('QueueEndpoint')};` +
+    `TableEndpoint=${part('TableEndpoint')};SharedAccessSignature=${sas}`
+  );
+}
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BLOB_NAME =
@@ -42,7 +67,12 @@ describe('run --once against the simulator and Azurite', () => {
     sim = await startSimulator({ seed: 7, hours: 4, eventsPerHour: 120 });
     restoreCa = trustCaProcessWide(sim.caPem);
     cwd = mkdtempSync(path.join(tmpdir(), 'o365-run-once-'));
-    env = simEnv(sim);
+    // Output storage named by a SAS connection string, as an operator may give it: the summary
+    // names the output location, never with the SAS token.
+    env = simEnv(sim, {
+      O365_OUTPUT_CONNECTION: 'OUTPUT_STORAGE',
+      OUTPUT_STORAGE: sasConnection(inject('azurite')),
+    });
     exitCode = await main(['run', '--once'], {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
@@ -66,6 +96,8 @@ describe('run --once against the simulator and Azurite', () => {
     expect(text).toContain(`tenant=${sim.tenants[0]!.tenantId}/`);
     expect(err.join('\n')).toContain('storage: AzureWebJobsStorage from your settings');
     expect(err.join('\n')).not.toContain('SIMULATED tenant');
+    expect(text).toMatch(/Output: http:\/\/[^?\s]+\/tenant=/);
+    expect(`${text}\n${err.join('\n')}`).not.toMatch(/sig=|SharedAccessSignature|sv=20/);
   });
 
   it('writes every listable event Id of the enumerated range, once per blob that carried it, under the documented blob names', async () => {

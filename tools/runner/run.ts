@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import type { InvocationContext, Timer } from '@azure/functions';
 import type { RunSummary } from '../../shared/enumerator/enumerate.js';
 import { errorMessage } from '../../shared/errors.js';
-import { createLogger, type Logger } from '../../shared/logger.js';
+import { createLogger, displayUrl, type Logger } from '../../shared/logger.js';
 import { collectStatus, formatStatus } from '../../shared/ops/status.js';
 import type { ProcessOutcome } from '../../shared/processor/process-content.js';
 import { createRuntime, ensureStorage, type Runtime } from '../../shared/runtime.js';
@@ -199,7 +199,7 @@ async function summaryText(
     '',
     `Summary: ${t.listed} content blobs listed, ${t.enqueued} enqueued, ${t.processed} processed (${t.failed} failed, ${t.expired} expired, ${t.poisoned} poisoned); ` +
       `${t.events} records read, ${t.written} events written, ${t.filtered} filtered, ${t.masked} with masked findings, ${t.duplicates} duplicates dropped; ${stats.rejected} rejected messages.`,
-    `Output: ${rt.clients.container.url}/tenant=${rt.config.tenantId}/ (gzip NDJSON; 'o365-pipeline events' prints them)`,
+    `Output: ${displayUrl(rt.clients.container.url)}/tenant=${rt.config.tenantId}/ (gzip NDJSON; 'o365-pipeline events' prints them)`,
   ];
   for (const e of stats.enumerationErrors) lines.push(`Enumeration error: ${e}`);
   const example = await exampleEvent(rt);

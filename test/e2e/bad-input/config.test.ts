@@ -23,13 +23,13 @@ const bool = ['maybe', '2', 'truee', 'null'];
 const BAD: Record<string, string[] | null> = {
   O365_TENANT_ID: ['not-a-guid', '9f098ba8-72d4-4199-b762-ed7f77bc2c6', `${GUID}x`, '{guid}'],
   O365_CLIENT_ID: ['client', '00000000-0000-0000-0000-00000000000g'],
-  O365_CLIENT_SECRET: null,
+  O365_CLIENT_SECRET: ['short'],
   O365_CERTIFICATE_PATH: ['/does/not/exist.pem', '\u0000'],
   O365_CERTIFICATE_PEM: ['not pem', 'MIIB...'],
-  O365_CERTIFICATE_PASSWORD: null,
+  O365_CERTIFICATE_PASSWORD: ['12345'],
   O365_AUTH_MODE: ['password', 'SECRET?', 'federated'],
   O365_FEDERATED_IDENTITY_CLIENT_ID: ['mi'],
-  O365_REFRESH_TOKEN: null,
+  O365_REFRESH_TOKEN: ['tok'],
   O365_CLOUD: ['mars', 'gcc-high', 'Commercial!'],
   O365_API_ROOT: [
     'http://manage.office.com',
@@ -68,7 +68,7 @@ const BAD: Record<string, string[] | null> = {
   O365_EVENT_ID_TABLE: ['event-ids', 'e', '9ids'],
   O365_OUTPUT_CONTAINER: ['Out', 'o', 'a--b', 'x'.repeat(64)],
   O365_OUTPUT_CONNECTION: ['1bad', 'has-hyphen', 'MissingSetting'],
-  O365_WEBHOOK_AUTH_ID: null,
+  O365_WEBHOOK_AUTH_ID: ['fifteen-chars!!'],
   O365_VERIFY_TLS: bool,
   HTTPS_PROXY: ['proxy:8080', 'socks5://proxy:1080'],
   NO_PROXY: null,
@@ -78,6 +78,8 @@ const BAD: Record<string, string[] | null> = {
 /** Values some settings need beside them for the bad value to be the only problem. */
 const CONTEXT: Record<string, Record<string, string>> = {
   O365_MASK_HASH_KEY: { O365_MASK_STYLE: 'hash' },
+  O365_CERTIFICATE_PASSWORD: { O365_CLIENT_SECRET: '', O365_CERTIFICATE_PEM: '-----BEGIN PRIVATE KEY-----' },
+  O365_REFRESH_TOKEN: { O365_AUTH_MODE: 'refreshToken' },
   O365_FEDERATED_IDENTITY_CLIENT_ID: { O365_CLIENT_SECRET: '' },
 };
 

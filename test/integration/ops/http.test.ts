@@ -146,21 +146,34 @@ describe('admin HTTP handlers', () => {
     expect(subs.find((s: Body) => s.contentType === 'Audit.Exchange').status).toBe('enabled');
   });
 
-  it('upstream failure: start with a webhook the API cannot validate answers 502 with the API message', async () => {
+  it('upstream failure: start with a webhook the API cannot validate answers 502 with the API message, and no function key travels back or into a log', async () => {
     const h = await handlers();
+    // Function keys: the webhook's own (in its address) and the caller's (in the request URL and header).
+    const webhookKey = 'whK3y_aZ9x-Qm2Lp7Tn4Rv8Ws1Yb6Cd0Ef5Gh3Jk9Mn2Pq7St4Uv8Wx1Yz6Ab0';
+    const callerKey = 'cALLer-K3y_Zq8Wm2Xn5Rb7Tc4Vd1Ye9Uf6Gh3Jk0Lp2Mn7Qs4Rt8Vw1Xy6Za5';
     // Nothing listens on port 1: the service's validation POST fails, so it refuses the webhook.
-    const address = 'https://127.0.0.1:1/api/notifications?code=k';
+    const address = `https://127.0.0.1:1/api/notifications?code=${webhookKey}`;
+    const { ctx, lines } = context();
     const r = await h.start(
       request({
         method: 'POST',
         route: 'subscriptions/Audit.General/start',
         params: { contentType: 'Audit.General' },
+        query: { code: callerKey },
+        headers: { 'x-functions-key': callerKey },
         body: JSON.stringify({ webhook: { address, authId: 'auth-1' } }),
       }),
-      context().ctx,
+      ctx,
     );
     expect(r.status).toBe(502);
-    expect(body(r).error).toContain('AF20021');
+    const reason = body(r).error as string;
+    expect(reason).toContain('AF20021');
+    expect(reason).toContain('https://127.0.0.1:1/api/notifications');
+    expect(lines.join('\n')).toContain('http.failed');
+    for (const key of [webhookKey, callerKey]) {
+      expect(reason).not.toContain(key);
+      expect(lines.join('\n')).not.toContain(key);
+    }
   });
 
   it('subscriptions: 400 with a reason for an unknown type, a non-JSON body, a bad webhook address or unknown fields', async () => {

@@ -19,7 +19,7 @@ import { startSimulator, type RunningSimulator } from '../../../tools/simulator/
 import { createServerTls } from '../../../tools/simulator/tls.js';
 import { context, drainQueue, request, simEnv } from './harness.js';
 
-const AUTH_ID = 'loop-auth-5d1e';
+const AUTH_ID = 'loop-auth-5d1e-7a2b';
 const MIN = 60_000;
 
 describe('webhook loop with the simulator', () => {
