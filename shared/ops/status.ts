@@ -39,20 +39,16 @@ export async function collectStatus(rt: Runtime, problemsPerType = 5): Promise<S
   const contentTypes = await Promise.all(
     rt.config.contentTypes.map(async (ct): Promise<ContentTypeStatus> => {
       const cp = checkpoints.get(ct);
-      const [ledger, failed, expired] = await Promise.all([
+      const [ledger, recent] = await Promise.all([
         rt.ledger.countByState(rt.config.tenantId, ct, from, to),
-        rt.ledger.entries(rt.config.tenantId, ct, from, to, 'failed'),
-        rt.ledger.entries(rt.config.tenantId, ct, from, to, 'expired'),
+        rt.ledger.recentProblems(rt.config.tenantId, ct, from, to, problemsPerType),
       ]);
-      const problems = [...failed, ...expired]
-        .sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? ''))
-        .slice(0, problemsPerType)
-        .map((e) => ({
-          contentId: e.contentId,
-          state: e.state,
-          contentCreated: e.contentCreated,
-          lastError: e.lastError,
-        }));
+      const problems = recent.map((e) => ({
+        contentId: e.contentId,
+        state: e.state,
+        contentCreated: e.contentCreated,
+        lastError: e.lastError,
+      }));
       const through = cp?.listedThrough ? Date.parse(cp.listedThrough) : undefined;
       return {
         contentType: ct,

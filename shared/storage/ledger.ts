@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { storageStatus } from './clients.js';
 import { contentKey, ledgerPartition, ledgerPrefix } from './names.js';
-import type { ContentLedger, LedgerEntry, LedgerState } from './types.js';
+import type { ContentLedger, LedgerEntry, LedgerProblem, LedgerState } from './types.js';
 
 const REJECTED_PARTITION = 'rejected-messages';
 const HOUR_MS = 3_600_000;
@@ -37,6 +37,20 @@ function fromEntity(e: Entity): LedgerEntry {
   delete (rest as { etag?: string }).etag;
   delete (rest as { timestamp?: string }).timestamp;
   return rest as LedgerEntry;
+}
+
+/** A problem row with where it is, so its error text can be read afterwards. */
+type Candidate = LedgerProblem & { partitionKey: string; rowKey: string };
+
+/** Insert `p` into `top` (most recent `updatedAt` first), keeping at most `limit` entries. */
+function keepMostRecent(top: Candidate[], limit: number, p: Candidate): void {
+  if (limit <= 0) return;
+  const key = p.updatedAt ?? '';
+  if (top.length >= limit && key <= (top[top.length - 1]!.updatedAt ?? '')) return;
+  let i = top.length;
+  while (i > 0 && (top[i - 1]!.updatedAt ?? '') < key) i--;
+  top.splice(i, 0, p);
+  if (top.length > limit) top.pop();
 }
 
 function quote(v: string): string {
@@ -127,6 +141,44 @@ export function tableContentLedger(table: TableClient): ContentLedger {
         out.push(fromEntity(e));
       }
       return out;
+    },
+
+    async recentProblems(tenantId, contentType, from, to, limit) {
+      // Streamed with a few small columns, keeping only the `limit` most recent: a bad day can
+      // leave 100,000 failed rows with 2 KB of error text each, and status shows five of them.
+      // The error text is then read for those few alone.
+      const top: Candidate[] = [];
+      for await (const e of rows(
+        tenantId,
+        contentType,
+        from,
+        to,
+        ['PartitionKey', 'RowKey', 'contentId', 'state', 'contentCreated', 'updatedAt'],
+        `(state eq 'failed' or state eq 'expired')`,
+      )) {
+        if (e.state !== 'failed' && e.state !== 'expired') continue;
+        keepMostRecent(top, limit, {
+          contentId: e.contentId,
+          state: e.state,
+          contentCreated: e.contentCreated,
+          updatedAt: e.updatedAt,
+          partitionKey: e.partitionKey,
+          rowKey: e.rowKey,
+        });
+      }
+      return Promise.all(
+        top.map(async ({ partitionKey, rowKey, ...p }) => {
+          const row = await table
+            .getEntity<{ lastError?: string }>(partitionKey, rowKey, {
+              queryOptions: { select: ['lastError'] },
+            })
+            .catch((err: unknown) => {
+              if (storageStatus(err) === 404) return undefined; // cleaned up meanwhile
+              throw err;
+            });
+          return row?.lastError === undefined ? p : { ...p, lastError: row.lastError };
+        }),
+      );
     },
 
     async cleanup(tenantId, contentType, now, max) {

@@ -67,6 +67,15 @@ export interface LedgerEntry {
   updatedAt?: string;
 }
 
+/** A failed or expired blob as status shows it. */
+export interface LedgerProblem {
+  contentId: string;
+  state: LedgerState;
+  contentCreated: string;
+  updatedAt?: string;
+  lastError?: string;
+}
+
 export interface ContentLedger {
   /** contentIds already recorded among those given (same tenant and content type). */
   known(
@@ -99,6 +108,17 @@ export interface ContentLedger {
     to: Date,
     state?: LedgerState,
   ): Promise<LedgerEntry[]>;
+  /**
+   * The `limit` most recently updated failed or expired rows created in [from, to), newest first,
+   * read without holding the others (status shows a handful of a possibly huge number).
+   */
+  recentProblems(
+    tenantId: string,
+    contentType: ContentType,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<LedgerProblem[]>;
   /** Delete rows whose contentExpiration + 1 day is before `now`, at most `max`; returns how many. */
   cleanup(tenantId: string, contentType: ContentType, now: Date, max: number): Promise<number>;
   /** A queue message that could not be parsed or was refused: kept for operators, never retried. */
