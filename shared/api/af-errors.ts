@@ -88,6 +88,10 @@ export function classify(
   if (known) return known;
   if (httpStatus === undefined) return 'retry'; // network error: no response at all
   if (httpStatus === 408 || httpStatus === 429 || httpStatus >= 500) return 'retry';
+  // The API never redirects, and a redirect is never followed (the bearer token would go with it).
+  // A systematic 3xx (a proxy or a misrouted host) must not fail every blob for good: retried, and
+  // the requester logs `api.redirect_refused` at error level for an operator to act on.
+  if (httpStatus >= 300 && httpStatus < 400) return 'retry';
   // 401 reaches the table only after the token was refreshed once (client), so it is for real.
   if (httpStatus === 401 || httpStatus === 403) return 'fatal';
   // A blob that is gone or refused is that blob's problem; on a listing it means a wrong root.

@@ -122,6 +122,16 @@ export function createRequester(deps: RequesterDeps): Requester {
           ...facts,
         });
 
+        if (response.status >= 300 && response.status < 400) {
+          // Only the host is named: a Location can carry a SAS token or a key in its query.
+          logger.error('api.redirect_refused', {
+            operation: call.operation,
+            httpStatus: response.status,
+            locationHost: locationHost(response.headers.get('location')),
+            attempt,
+            advice: 'the API does not redirect; check proxies and O365_API_ROOT',
+          });
+        }
         // A 401 can be a token revoked or expired early: one fresh token, then it is real.
         if (response.status === 401 && !refreshedAfter401) {
           refreshedAfter401 = true;
@@ -193,4 +203,13 @@ export function createRequester(deps: RequesterDeps): Requester {
       }
     },
   };
+}
+
+function locationHost(location: string | null): string | undefined {
+  if (!location) return undefined;
+  try {
+    return new URL(location).host;
+  } catch {
+    return '(not a URL)';
+  }
 }

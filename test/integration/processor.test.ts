@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createManagementApiFromConfig } from '../../shared/api/client.js';
 import type { ContentItem, ManagementApi } from '../../shared/api/types.js';
 import { FrozenClock } from '../../shared/clock.js';
 import { CONTENT_TYPES } from '../../shared/content-types.js';
@@ -185,6 +186,24 @@ describe('processContent (queue function)', () => {
     // The API recovers: the replayed message succeeds.
     p.sim.setFaults({});
     expect((await handler(messageFor(p, b), p.context(1))).status).toBe('done');
+  });
+
+  it('a redirect on a blob fetch leaves the content to be retried (not failed) and alerts the operator', async () => {
+    p = await startTestPipeline({ faults: { redirect: 1, kinds: ['blob'] } });
+    const rt = p.rt;
+    const api = createManagementApiFromConfig(rt.config, {
+      extraCaPem: p.sim.caPem,
+      logger: p.logs,
+      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+    });
+    const handler = makeProcessHandler(() => ({ ...rt, api }));
+    const b = p.sim.blobs(rt.config.tenantId, 'Audit.Exchange')[0]!;
+    await expect(handler(messageFor(p, b), p.context(1))).rejects.toMatchObject({ retryable: true });
+    const row = await rt.ledger.get(rt.config.tenantId, b.contentType, b.contentId, b.contentCreated);
+    expect(row?.state).toBe('enqueued');
+    expect(p.logs.records.some((r) => r.event === 'api.redirect_refused' && r.level === 'error')).toBe(true);
+    p.sim.setFaults({});
+    expect((await handler(messageFor(p, b), p.context(2))).status).toBe('done');
   });
 
   it('expired (AF20051) and unknown (AF20050) content is recorded and acknowledged, never retried', async () => {

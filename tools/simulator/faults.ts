@@ -7,7 +7,13 @@ import { mulberry32, hashKey, type Rng } from './prng.js';
 import type { FaultConfig, RequestKind } from './types.js';
 
 export type RequestFault =
-  'connectionReset' | 'throttle403' | 'throttle429' | 'internalError' | 'unavailable' | 'timeout408';
+  | 'connectionReset'
+  | 'throttle403'
+  | 'throttle429'
+  | 'internalError'
+  | 'unavailable'
+  | 'timeout408'
+  | 'redirect';
 export type BodyFault = 'truncatedBody' | 'malformedJson';
 
 /** By default faults hit the API, never Entra. */
@@ -64,6 +70,7 @@ export class FaultInjector {
       'internalError',
       'unavailable',
       'timeout408',
+      'redirect',
     ];
     return order.find((f) => this.draw(this.config[f]));
   }

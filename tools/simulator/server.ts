@@ -56,6 +56,10 @@ function af429(
   };
 }
 
+/** Where the `redirect` fault points, and the signature in its query (tests check neither leaks). */
+export const REDIRECT_HOST = 'blobs.elsewhere.example';
+export const REDIRECT_SIG = 'c2ltdWxhdGVkLXNhcy1zaWduYXR1cmUtbm90LWEta2V5';
+
 function faultReply(
   fault: Exclude<RequestFault, 'connectionReset'>,
   kind: RequestKind,
@@ -77,6 +81,12 @@ function faultReply(
       return { status: 503, text: '<h2>Service Unavailable</h2>', headers: { 'Content-Type': 'text/html' } };
     case 'timeout408':
       return { status: 408, text: '<h2>Request Timeout</h2>', headers: { 'Content-Type': 'text/html' } };
+    case 'redirect':
+      return {
+        status: 302,
+        text: '',
+        headers: { Location: `https://${REDIRECT_HOST}/content?sv=2024-08-04&sig=${REDIRECT_SIG}` },
+      };
   }
 }
 

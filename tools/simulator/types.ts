@@ -21,6 +21,8 @@ export interface FaultConfig {
   unavailable?: number;
   /** HTTP 408. */
   timeout408?: number;
+  /** HTTP 302 to another host, with a SAS-like query in `Location` (a misrouted or hijacked answer). */
+  redirect?: number;
   /** Delay added to responses (ms) with this probability. */
   slow?: number;
   slowMs?: number;

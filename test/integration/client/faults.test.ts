@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../shared/api/af-errors.js';
 import { bucketShape } from '../../../shared/api/budget.js';
+import { REDIRECT_HOST, REDIRECT_SIG } from '../../../tools/simulator/server.js';
 import { apiEntries, readAll, simConfig, simulator, stack, type Sim } from './harness.js';
 
 let sim: Sim;
@@ -195,6 +196,33 @@ describe('throttling and transient faults', () => {
       expect((err as ApiError).retryable).toBe(true);
       expect((err as ApiError).httpStatus).toBe(503);
       expect(apiEntries(sim).length - before).toBe(3);
+    } finally {
+      sim.setFaults({});
+      await s.close();
+    }
+  });
+
+  it('a redirect on a blob fetch is not followed, fails retryable (not permanent) and alerts with the host only', async () => {
+    const s = stack(sim, simConfig(sim), { retry: { maxAttempts: 2 } });
+    try {
+      const { items } = await s.api.listContent('Audit.Exchange', window());
+      sim.setFaults({ redirect: 1, kinds: ['blob'] });
+      const before = apiEntries(sim).length;
+      const err = await s.api.fetchContent(items[0]!.contentUri).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err).toMatchObject({ retryable: true, category: 'retry', httpStatus: 302, operation: 'blob' });
+      expect(apiEntries(sim).length - before).toBe(2);
+      const alerts = s.logger.records.filter((r) => r.event === 'api.redirect_refused');
+      expect(alerts).toHaveLength(2);
+      expect(alerts[0]).toMatchObject({ level: 'error', httpStatus: 302, locationHost: REDIRECT_HOST });
+      expect(s.logger.lines.join('\n')).not.toContain(REDIRECT_SIG);
+      expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).not.toContain(REDIRECT_SIG);
+      // Once the redirects stop, the same blob is fetched.
+      sim.setFaults({});
+      const again = await s.api.fetchContent(items[0]!.contentUri);
+      expect(JSON.parse(await readAll(again.stream))).toEqual(
+        sim.blobRecords(sim.tenants[0]!.tenantId, items[0]!.contentId),
+      );
     } finally {
       sim.setFaults({});
       await s.close();
