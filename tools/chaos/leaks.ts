@@ -1,18 +1,43 @@
 /**
  * Leak scan: captured logs and outputs must hold no client secret, no private key, no bearer token
- * or JWT, and no unmasked DLP detected value.
+ * or JWT, no function key or SAS signature, and no unmasked DLP detected value in any of the
+ * spellings masking must see through (percent-encoded, `+` for spaces, HTML character references,
+ * other separators or case).
  */
 import type { BlobTruth, SimTenant } from '../simulator/types.js';
 import type { RunningSimulator } from '../simulator/index.js';
 
 export interface Needle {
-  kind: 'clientSecret' | 'privateKey' | 'bearer' | 'jwt' | 'dlpValue';
+  kind: 'clientSecret' | 'privateKey' | 'bearer' | 'jwt' | 'functionKey' | 'sasSignature' | 'dlpValue';
   /** A literal, or a pattern for tokens we cannot know in advance. */
   match: string | RegExp;
 }
 
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/;
 const BEARER = /bearer\s+(?!\[redacted)[A-Za-z0-9\-_.~+/]{16,}/i;
+/** A function key: `code=` in a URL (also percent-encoded) or the `x-functions-key` header. */
+const CODE_PARAM = /(?:[?&]|%3F|%26)code(?:=|%3D)(?!\[redacted)[A-Za-z0-9_\-%]{20,}/i;
+const KEY_HEADER = /x-functions-key\\?["']?\s*[:=]\s*\\?["']?(?!\[redacted)[A-Za-z0-9_\-=]{20,}/i;
+const SAS_SIG = /[?&;]sig=(?!\[redacted)[A-Za-z0-9%+/=]{16,}/i;
+
+/** Spellings of a detected value that must not survive masking either. */
+export function encodedSpellings(value: string): string[] {
+  const out = new Set<string>([value, value.toUpperCase(), value.toLowerCase(), value.normalize('NFD')]);
+  const digits = value.replace(/\D/g, '');
+  if (digits.length >= 8 && digits.length === value.replace(/[^\p{L}\p{N}]/gu, '').length) {
+    out.add(digits);
+    const groups = digits.match(/.{1,4}/g) ?? [];
+    for (const sep of [' ', '-', '.', '/', '_']) out.add(groups.join(sep));
+  }
+  for (const v of [...out]) {
+    out.add(encodeURIComponent(v));
+    out.add(encodeURI(v));
+    out.add(encodeURIComponent(v).replace(/%20/g, '+'));
+    out.add([...v].map((c) => `&#${c.codePointAt(0)};`).join(''));
+    out.add([...v].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join(''));
+  }
+  return [...out].filter((v) => v.length >= 6);
+}
 
 /** Body lines of a PEM private key long enough to be unique. */
 function keyLines(pem: string): string[] {
@@ -45,7 +70,10 @@ export function needlesFor(tenant: SimTenant, dlpValues: readonly string[]): Nee
     ...keyLines(tenant.privateKeyPem).map((l): Needle => ({ kind: 'privateKey', match: l })),
     { kind: 'bearer', match: BEARER },
     { kind: 'jwt', match: JWT },
-    ...dlpValues.map((v): Needle => ({ kind: 'dlpValue', match: v })),
+    { kind: 'functionKey', match: CODE_PARAM },
+    { kind: 'functionKey', match: KEY_HEADER },
+    { kind: 'sasSignature', match: SAS_SIG },
+    ...dlpValues.flatMap((v) => encodedSpellings(v).map((e): Needle => ({ kind: 'dlpValue', match: e }))),
   ];
 }
 

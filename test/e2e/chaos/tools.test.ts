@@ -37,15 +37,43 @@ describe('leak scanner', () => {
       'Authorization: Bearer abcdefghijklmnopqrstuvwxyz012345',
       'token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl',
       `found ${dlp[0]!} in mail`,
+      `GET https://app.azurewebsites.net/api/status?code=aBcDeFgHiJkLmNoPqRsTuVwXyZ012345==`,
+      `{"headers":{"x-functions-key":"aBcDeFgHiJkLmNoPqRsTuVwXyZ012345=="}}`,
+      `https://acct.blob.core.windows.net/out?sv=2024-08-04&sig=aBcDeFgHiJkLmNoPqRsTuVwXyZ%2B012345%3D`,
     ];
     const hits = scanForLeaks(
       planted.map((text, i) => ({ source: `line ${i}`, text })),
       needles,
     );
     expect(new Set(hits.map((h) => h.kind))).toEqual(
-      new Set(['clientSecret', 'privateKey', 'bearer', 'jwt', 'dlpValue']),
+      new Set(['clientSecret', 'privateKey', 'bearer', 'jwt', 'dlpValue', 'functionKey', 'sasSignature']),
     );
+    expect(hits.filter((h) => h.kind === 'functionKey')).toHaveLength(2);
     for (const h of hits) expect(h.excerpt).not.toContain(tenant.clientSecret);
+    // Every encoding masking must see through is caught too.
+    const value = dlp[0]!;
+    const encoded = [
+      encodeURIComponent(value),
+      encodeURIComponent(value).replace(/%20/g, '+'),
+      [...value].map((c) => `&#${c.codePointAt(0)};`).join(''),
+      value.replace(/\D/g, ''),
+    ];
+    for (const text of encoded)
+      expect(
+        scanForLeaks([{ source: 'enc', text: `x ${text} y` }], needles).map((h) => h.kind),
+        text,
+      ).toContain('dlpValue');
+    expect(
+      scanForLeaks(
+        [
+          {
+            source: 'clean',
+            text: '{"event":"http.failed","route":"https://app/api/status?code=[redacted]","x-functions-key":"[redacted]","url":"https://a/out?sig=[redacted]"}',
+          },
+        ],
+        needles,
+      ),
+    ).toEqual([]);
     expect(
       scanForLeaks(
         [{ source: 'clean', text: '{"event":"content.processed","Authorization":"Bearer [redacted]"}' }],

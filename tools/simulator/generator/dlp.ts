@@ -111,7 +111,9 @@ export function dlpRecord(rng: Rng, id: string, ctx: RecordContext): AuditRecord
       SiteCollectionUrl: site,
       FileName: fileName,
       FileOwner: user.name,
-      FilePathUrl: `${site}/Shared Documents/${fileName}`,
+      // SharePoint sends this one percent-encoded, so a detected value in the name shows as
+      // `4111%201111…` here: masking must see through it.
+      FilePathUrl: encodeURI(`${site}/Shared Documents/${fileName}`),
       DocumentLastModifier: user.upn,
       DocumentSharer: user.upn,
       UniqueId: rng.uuid(),
