@@ -301,9 +301,27 @@ describe('azure.yaml', () => {
         '    project: .',
         '    language: ts',
         '    host: function',
+        '    dist: dist/package',
       ]),
     );
     // azd finds the app by its azd-service-name tag, which main.bicep must set.
     expect(await readFile(path.join(INFRA, 'main.bicep'), 'utf8')).toContain("'azd-service-name': 'api'");
+  });
+});
+
+describe('infra/main.parameters.json (read by azd only)', () => {
+  it('takes every value from an azd environment value, so `azd up` never reverts a setting to a value written here', async () => {
+    const json = JSON.parse(await readFile(path.join(INFRA, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
+    const values = Object.entries(json.parameters).map(([k, v]) => [k, v.value]);
+    for (const [name, value] of values)
+      expect(value, name as string).toMatch(/^\$\{[A-Z][A-Z0-9_]*(=[^}]*)?\}$/);
+    expect(Object.fromEntries(values)).toMatchObject({
+      authMode: '${O365_AUTH_MODE=secret}',
+      alertEmail: '${ALERT_EMAIL=}',
+      o365TenantId: '${O365_TENANT_ID}',
+      o365ClientId: '${O365_CLIENT_ID}',
+    });
   });
 });
