@@ -1,6 +1,7 @@
 // O365 audit pipeline: everything the Functions app needs in one resource group.
-//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json \
+//   az deployment group create -g <rg> -n main -f infra/main.bicep \
 //     -p o365TenantId=<tenant guid> o365ClientId=<app registration client id>
+// (main.parameters.json is azd's: it reads azd environment values.)
 // See docs/deploy.md. The parameters named after a product setting (O365_*) have exactly the
 // defaults of shared/settings.ts; tools/bicep/check.ts and test/infra keep them in step.
 // No secret value ever passes through this template: secrets live in Key Vault and the app

@@ -132,9 +132,9 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 }
 
 // The Functions host's own log stream (category FunctionAppLogs) to Log Analytics, beside the
-// workspace-based Application Insights data. On Flex Consumption the platform sends every host log
-// line through this setting whatever host.json's log levels say (Azure/azure-functions-host#11434),
-// which is the volume docs/deploy.md estimates.
+// workspace-based Application Insights data. On Flex Consumption the platform has been reported to
+// send every host log line through this setting whatever host.json's log levels say
+// (Azure/azure-functions-host#11434); docs/deploy.md "Resource logs" says what that costs.
 resource appLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: site
