@@ -95,7 +95,7 @@ export function validateTenantRecord(record: TenantRecord): TenantRecord {
   const r = recordSchema.safeParse(record);
   if (!r.success)
     throw new TenantRegistryError(`not a valid tenant record: ${problemsOf(r.error)}`, record.tenantId);
-  return r.data as TenantRecord;
+  return r.data;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ function fromEntity(e: TenantEntity): { record: TenantRecord } | { problem: stri
     }).filter(([, v]) => v !== undefined && v !== null),
   );
   const r = recordSchema.safeParse(candidate);
-  return r.success ? { record: r.data as TenantRecord } : { problem: problemsOf(r.error) };
+  return r.success ? { record: r.data } : { problem: problemsOf(r.error) };
 }
 
 const byId = (a: TenantRecord, b: TenantRecord) => (a.tenantId < b.tenantId ? -1 : 1);
@@ -239,13 +239,9 @@ export function memoryTenantRegistry(initial: readonly TenantRecord[] = []): Ten
       const r = rows.get(key(tenantId));
       return Promise.resolve(r && copy(r));
     },
-    put: (record) => {
-      try {
-        rows.set(record.tenantId, copy(validateTenantRecord(record)));
-        return Promise.resolve();
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+    put: async (record) => {
+      await Promise.resolve();
+      rows.set(record.tenantId, copy(validateTenantRecord(record)));
     },
     remove: (tenantId) => Promise.resolve(rows.delete(key(tenantId))),
   };
