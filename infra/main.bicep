@@ -218,6 +218,9 @@ param o365LedgerTable string = 'o365ledger'
 @description('O365_EVENT_ID_TABLE: event-Id claim table (cross-blob dedupe, rows kept 10 days).')
 param o365EventIdTable string = 'o365eventids'
 
+@description('O365_TENANT_TABLE: tenant registry (tenants onboarded by admin consent or tenants add).')
+param o365TenantTable string = 'o365tenants'
+
 @description('O365_OUTPUT_CONTAINER: output container.')
 param o365OutputContainer string = 'o365-events'
 
@@ -292,6 +295,7 @@ module storage 'modules/storage.bicep' = {
     checkpointTableName: o365CheckpointTable
     ledgerTableName: o365LedgerTable
     eventIdTableName: o365EventIdTable
+    tenantTableName: o365TenantTable
     outputContainerName: o365OutputContainer
     deploymentContainerName: deploymentContainerName
   }
@@ -398,6 +402,7 @@ var appSettings = {
   O365_CHECKPOINT_TABLE: o365CheckpointTable
   O365_LEDGER_TABLE: o365LedgerTable
   O365_EVENT_ID_TABLE: o365EventIdTable
+  O365_TENANT_TABLE: o365TenantTable
   O365_OUTPUT_CONTAINER: o365OutputContainer
   O365_OUTPUT_CONNECTION: o365OutputConnection
   O365_WEBHOOK_AUTH_ID: empty(webhookAuthIdSecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${webhookAuthIdSecretName})'

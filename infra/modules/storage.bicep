@@ -1,7 +1,7 @@
 // Storage account of the app: Functions host storage (AzureWebJobsStorage: containers
 // azure-webjobs-hosts and azure-webjobs-secrets, created here so that roles can be scoped to them),
-// the content queue and its poison queue, the checkpoint, ledger and event-Id claim tables, the
-// output container and the Flex deployment package container. Shared-key access is disabled: every
+// the content queue and its poison queue, the checkpoint, ledger, event-Id claim and tenant registry
+// tables, the output container and the Flex deployment package container. Shared-key access is disabled: every
 // client authenticates with Entra ID. Nothing here outputs a key or a connection string.
 //
 // Protection of the delivered output (docs/deploy.md "Protecting the delivered output"): blob soft
@@ -34,6 +34,9 @@ param ledgerTableName string
 
 @description('Event-Id claim table name (O365_EVENT_ID_TABLE).')
 param eventIdTableName string
+
+@description('Tenant registry table name (O365_TENANT_TABLE).')
+param tenantTableName string
 
 @description('Output container name (O365_OUTPUT_CONTAINER).')
 param outputContainerName string
@@ -225,6 +228,11 @@ resource ledgerTable 'Microsoft.Storage/storageAccounts/tableServices/tables@202
 resource eventIdTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
   parent: tableService
   name: eventIdTableName
+}
+
+resource tenantTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: tenantTableName
 }
 
 // Resource logs (Azure Monitor "Storage" categories) of each service: who read, wrote or deleted
