@@ -177,6 +177,7 @@ export const schema = z.object({
   O365_CHECKPOINT_TABLE: tableName().prefault(d('O365_CHECKPOINT_TABLE')),
   O365_LEDGER_TABLE: tableName().prefault(d('O365_LEDGER_TABLE')),
   O365_EVENT_ID_TABLE: tableName().prefault(d('O365_EVENT_ID_TABLE')),
+  O365_TENANT_TABLE: tableName().prefault(d('O365_TENANT_TABLE')),
   O365_OUTPUT_CONTAINER: containerName().prefault(d('O365_OUTPUT_CONTAINER')),
   O365_OUTPUT_CONNECTION: str()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a setting name' })

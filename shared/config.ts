@@ -59,6 +59,7 @@ export interface StorageNames {
   checkpointTable: string;
   ledgerTable: string;
   eventIdTable: string;
+  tenantTable: string;
   outputContainer: string;
   outputConnection: string;
 }
@@ -191,6 +192,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       checkpointTable: p.O365_CHECKPOINT_TABLE,
       ledgerTable: p.O365_LEDGER_TABLE,
       eventIdTable: p.O365_EVENT_ID_TABLE,
+      tenantTable: p.O365_TENANT_TABLE,
       outputContainer: p.O365_OUTPUT_CONTAINER,
       outputConnection: p.O365_OUTPUT_CONNECTION,
     },

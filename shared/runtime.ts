@@ -21,6 +21,7 @@ import { blobEventSink } from './storage/event-sink.js';
 import { tableContentLedger } from './storage/ledger.js';
 import type { CheckpointStore, ContentLedger, ContentQueue, EventSink } from './storage/types.js';
 import { createManagementApiFromConfig } from './api/client.js';
+import { tableTenantRegistry, type TenantRegistry } from './tenants/registry.js';
 
 export interface Runtime {
   config: Config;
@@ -34,6 +35,8 @@ export interface Runtime {
   sink: EventSink;
   /** Cross-blob dedupe: pass to the processor and the enumerator (cleanup). */
   claims: EventIdClaims;
+  /** Tenants onboarded while running (O365_TENANT_TABLE). */
+  tenants: TenantRegistry;
   queueTrigger: QueueTriggerSettings;
   clients: {
     queue: QueueClient;
@@ -41,6 +44,7 @@ export interface Runtime {
     checkpointTable: TableClient;
     ledgerTable: TableClient;
     eventIdTable: TableClient;
+    tenantTable: TableClient;
     container: ContainerClient;
   };
 }
@@ -80,6 +84,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const checkpointTable = stateStorage.table(config.storage.checkpointTable);
   const ledgerTable = stateStorage.table(config.storage.ledgerTable);
   const eventIdTable = stateStorage.table(config.storage.eventIdTable);
+  const tenantTable = stateStorage.table(config.storage.tenantTable);
   const container = outputStorage.blobs.getContainerClient(config.storage.outputContainer);
 
   return {
@@ -94,8 +99,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     queue: storageContentQueue(queue, poison),
     sink: blobEventSink(container),
     claims: tableEventIdClaims(eventIdTable),
+    tenants: tableTenantRegistry(tenantTable, { logger }),
     queueTrigger: readQueueTriggerSettings(env),
-    clients: { queue, poison, checkpointTable, ledgerTable, eventIdTable, container },
+    clients: { queue, poison, checkpointTable, ledgerTable, eventIdTable, tenantTable, container },
   };
 }
 
@@ -120,6 +126,7 @@ export async function ensureStorage(rt: Runtime): Promise<void> {
     rt.clients.checkpointTable.createTable(),
     rt.clients.ledgerTable.createTable(),
     rt.clients.eventIdTable.createTable(),
+    rt.clients.tenantTable.createTable(),
     rt.clients.container.createIfNotExists(),
   ]);
 }

@@ -204,6 +204,12 @@ export const SETTINGS: readonly SettingSpec[] = [
       'Event-Id claim table: one row per event Id for 10 days, so an event re-delivered in another blob is written once.',
   },
   {
+    key: 'O365_TENANT_TABLE',
+    default: 'o365tenants',
+    description:
+      'Tenant registry table: tenants onboarded while running (admin consent, `tenants add`); its enabled rows are collected too.',
+  },
+  {
     key: 'O365_OUTPUT_CONTAINER',
     default: 'o365-events',
     description: 'Output container for normalized events.',

@@ -66,6 +66,7 @@ const BAD: Record<string, string[] | null> = {
   O365_CHECKPOINT_TABLE: ['1table', 'ta', 'with-hyphen', 'x'.repeat(64)],
   O365_LEDGER_TABLE: ['le dger', 'l'],
   O365_EVENT_ID_TABLE: ['event-ids', 'e', '9ids'],
+  O365_TENANT_TABLE: ['o365-tenants', 'tt', '1tenants'],
   O365_OUTPUT_CONTAINER: ['Out', 'o', 'a--b', 'x'.repeat(64)],
   O365_OUTPUT_CONNECTION: ['1bad', 'has-hyphen', 'MissingSetting'],
   O365_WEBHOOK_AUTH_ID: ['fifteen-chars!!'],
