@@ -173,6 +173,9 @@ export const schema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'is not a setting name' })
     .prefault(d('O365_OUTPUT_CONNECTION')),
   O365_WEBHOOK_AUTH_ID: str().optional(),
+  O365_CONSENT_SIGNING_KEY: str()
+    .min(32, { error: 'is too short; accepted: at least 32 characters (e.g. 48 random bytes in base64)' })
+    .optional(),
   O365_VERIFY_TLS: bool().prefault(d('O365_VERIFY_TLS')),
   HTTPS_PROXY: proxyUrl().optional(),
   NO_PROXY: csv().prefault(''),
