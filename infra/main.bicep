@@ -1,6 +1,7 @@
 // O365 audit pipeline: everything the Functions app needs in one resource group.
-//   az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.json \
+//   az deployment group create -g <rg> -n main -f infra/main.bicep \
 //     -p o365TenantId=<tenant guid> o365ClientId=<app registration client id>
+// (main.parameters.json is azd's: it reads azd environment values.)
 // See docs/deploy.md. The parameters named after a product setting (O365_*) have exactly the
 // defaults of shared/settings.ts; tools/bicep/check.ts and test/infra keep them in step.
 // No secret value ever passes through this template: secrets live in Key Vault and the app
@@ -41,6 +42,48 @@ param storageSkuName string = 'Standard_LRS'
 
 @description('Container the Flex plan deploys the app package from.')
 param deploymentContainerName string = 'app-package'
+
+@description('Key Vault name (3-24 characters, globally unique). Set another name when a deleted vault of the default name is still soft-deleted (docs/deploy.md "Key Vault name").')
+@minLength(3)
+@maxLength(24)
+param keyVaultName string = take('kv-${take(toLower(replace(baseName, '-', '')), 8)}-${uniqueString(subscription().id, resourceGroup().id, baseName)}', 24)
+
+// ---------------------------------------------------------------------------------------------
+// Protection of the delivered output, logs, network (docs/deploy.md)
+// ---------------------------------------------------------------------------------------------
+
+@description('Days a deleted or overwritten blob stays recoverable (blob soft delete, every container of the account); 0 disables it.')
+@minValue(0)
+@maxValue(365)
+param blobSoftDeleteDays int = 7
+
+@description('Days a deleted container stays recoverable; 0 disables it.')
+@minValue(0)
+@maxValue(365)
+param containerSoftDeleteDays int = 7
+
+@description('Blob versioning (every container of the account): an overwritten or deleted output blob keeps its previous version, which the app\'s role cannot delete.')
+param blobVersioning bool = true
+
+@description('Time-based retention (WORM) of the output container in days; 0 = none. Off by default: read docs/deploy.md first.')
+@minValue(0)
+@maxValue(146000)
+param outputImmutabilityDays int = 0
+
+@description('Log storage read operations too (StorageRead, the bulk of the log volume); writes and deletes are always logged.')
+param logStorageReads bool = true
+
+@description('Private endpoints for storage (blob, queue, table) and Key Vault, public network access off on both, and VNet integration of the app. Off by default: see docs/deploy.md "Private networking".')
+param privateNetworking bool = false
+
+@description('Address space of the virtual network (privateNetworking only).')
+param vnetAddressPrefix string = '10.90.0.0/16'
+
+@description('Subnet of the app\'s VNet integration, delegated to Microsoft.App/environments (privateNetworking only).')
+param appSubnetPrefix string = '10.90.0.0/24'
+
+@description('Subnet of the private endpoints (privateNetworking only).')
+param endpointSubnetPrefix string = '10.90.1.0/27'
 
 // ---------------------------------------------------------------------------------------------
 // Credentials towards the Office 365 Management API
@@ -187,8 +230,8 @@ param o365OutputContainer string = 'o365-events'
 @description('O365_OUTPUT_CONNECTION: connection setting (prefix) of the output storage.')
 param o365OutputConnection string = 'AzureWebJobsStorage'
 
-@description('O365_VERIFY_TLS: verify TLS certificates.')
-@allowed(['true', 'false'])
+@description('O365_VERIFY_TLS: verify TLS certificates. Only true can be deployed: switching verification off is for local tests against a simulator.')
+@allowed(['true'])
 param o365VerifyTls string = 'true'
 
 @description('NO_PROXY: hosts that bypass the proxy (CSV).')
@@ -219,7 +262,6 @@ var token = uniqueString(subscription().id, resourceGroup().id, baseName)
 var compactBase = toLower(replace(baseName, '-', ''))
 var identityName = 'id-${baseName}-${take(token, 8)}'
 var storageAccountName = take('st${take(compactBase, 9)}${token}', 24)
-var keyVaultName = take('kv-${take(compactBase, 8)}-${token}', 24)
 var planName = 'plan-${baseName}-${take(token, 8)}'
 var workspaceName = 'log-${baseName}-${take(token, 8)}'
 var appInsightsName = 'appi-${baseName}-${take(token, 8)}'
@@ -241,6 +283,13 @@ module identity 'modules/identity.bicep' = {
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   params: {
+    workspaceId: monitoring.outputs.workspaceId
+    blobSoftDeleteDays: blobSoftDeleteDays
+    containerSoftDeleteDays: containerSoftDeleteDays
+    blobVersioning: blobVersioning
+    outputImmutabilityDays: outputImmutabilityDays
+    logStorageReads: logStorageReads
+    privateNetworking: privateNetworking
     name: storageAccountName
     location: location
     tags: tags
@@ -261,6 +310,22 @@ module vault 'modules/keyvault.bicep' = {
     name: keyVaultName
     location: location
     tags: tags
+    workspaceId: monitoring.outputs.workspaceId
+    privateNetworking: privateNetworking
+  }
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  params: {
+    namePrefix: '${baseName}-${take(token, 8)}'
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    endpointSubnetPrefix: endpointSubnetPrefix
+    storageAccountId: storage.outputs.id
+    keyVaultId: vault.outputs.id
   }
 }
 
@@ -279,6 +344,9 @@ module rbac 'modules/rbac.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
+    outputContainerName: storage.outputs.outputContainerName
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    queueName: storage.outputs.queueName
     keyVaultName: vault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
   }
@@ -363,10 +431,14 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     appSettings: appSettings
+    workspaceId: monitoring.outputs.workspaceId
+    subnetId: privateNetworking ? network.outputs.appSubnetId : ''
   }
-  // The host must start with its roles in place (blob locks, queue trigger, Key Vault references).
+  // The host must start with its roles in place (blob locks, queue trigger, Key Vault references)
+  // and, with private networking, with the private endpoints and DNS zones in place.
   dependsOn: [
     rbac
+    network
   ]
 }
 
@@ -390,6 +462,9 @@ module alerts 'modules/alerts.bicep' = {
 // ---------------------------------------------------------------------------------------------
 
 output appName string = functionApp.outputs.name
+// The app's host name as the platform assigned it: new apps may get
+// <app>-<hash>.<region>.azurewebsites.net instead of <app>.azurewebsites.net.
+output appHostName string = functionApp.outputs.defaultHostName
 output storageAccountName string = storage.outputs.name
 output outputContainerUrl string = '${storage.outputs.blobEndpoint}${storage.outputs.outputContainerName}'
 output keyVaultName string = vault.outputs.name

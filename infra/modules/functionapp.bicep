@@ -40,6 +40,12 @@ param maximumInstanceCount int
 @description('App settings (name -> value).')
 param appSettings object
 
+@description('Resource id of the Log Analytics workspace receiving the app\'s FunctionAppLogs.')
+param workspaceId string
+
+@description('Subnet (delegated to Microsoft.App/environments) the app joins for VNet integration; empty = none.')
+param subnetId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -69,6 +75,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Flex Consumption VNet integration: outbound traffic goes through this subnet (private endpoints
+    // of storage and Key Vault when privateNetworking is on). A site property, not siteConfig.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     // Flex Consumption rejects most legacy siteConfig properties (ftpsState among them: error 51021
     // in some regions, silently ignored in others), so only the TLS floor is set, as Microsoft's
     // Flex Consumption quickstart does. See docs/deploy.md.
@@ -100,6 +109,43 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   resource settings 'config' = {
     name: 'appsettings'
     properties: appSettings
+  }
+}
+
+// No FTP and no basic-auth (publishing profile) access to the SCM/deployment endpoint: deployments
+// authenticate with Entra ID (az, func, azd all do). Microsoft Learn, "Disable basic authentication
+// in App Service deployments".
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+// The Functions host's own log stream (category FunctionAppLogs) to Log Analytics, beside the
+// workspace-based Application Insights data. On Flex Consumption the platform has been reported to
+// send every host log line through this setting whatever host.json's log levels say
+// (Azure/azure-functions-host#11434); docs/deploy.md "Resource logs" says what that costs.
+resource appLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: site
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'FunctionAppLogs'
+        enabled: true
+      }
+    ]
   }
 }
 

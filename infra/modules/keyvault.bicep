@@ -2,6 +2,8 @@
 // key, webhook auth id and proxy URL). RBAC authorization only: the app's identity gets Key Vault
 // Secrets User (see rbac.bicep); operators need Key Vault Secrets Officer to write secrets.
 // The secret values are never part of this template: they are set with `az keyvault secret set`.
+// Purge protection keeps a deleted vault's name reserved for softDeleteRetentionInDays: a resource
+// group deleted and created again within that time collides with it (docs/deploy.md "Key Vault name").
 
 @description('Key Vault name (3-24 characters, globally unique).')
 param name string
@@ -16,6 +18,12 @@ param tags object = {}
 @minValue(7)
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
+
+@description('Resource id of the Log Analytics workspace receiving the vault\'s audit events.')
+param workspaceId string
+
+@description('Private networking: public network access disabled; reachable only through a private endpoint.')
+param privateNetworking bool = false
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -34,7 +42,24 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+  }
+}
+
+// Key Vault resource logs: category AuditEvent records every secret read (the app resolving its Key
+// Vault references), write and denied attempt, with the caller's identity (Microsoft Learn,
+// "Key Vault logging").
+resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: workspaceId
+    logs: [
+      {
+        category: 'AuditEvent'
+        enabled: true
+      }
+    ]
   }
 }
 

@@ -54,6 +54,7 @@ describe('the real infra/', () => {
       'infra/modules/identity.bicep',
       'infra/modules/keyvault.bicep',
       'infra/modules/monitoring.bicep',
+      'infra/modules/network.bicep',
       'infra/modules/rbac.bicep',
       'infra/modules/storage.bicep',
     ]);

@@ -142,7 +142,7 @@ describe('check 6: resource structure', () => {
     });
     expect(found).toEqual([
       expect.stringContaining(
-        "roleAssignments blobOwner: properties.principalType must be 'ServicePrincipal', found `'User'`",
+        "roleAssignments hostsOwner: properties.principalType must be 'ServicePrincipal', found `'User'`",
       ),
     ]);
   });
@@ -150,12 +150,25 @@ describe('check 6: resource structure', () => {
   it('reports a role assignment named without guid(scope, principal, role)', async () => {
     const found = await structureOf({
       file: 'modules/rbac.bicep',
-      from: 'name: guid(storage.id, principalId, roles.storageQueueDataContributor)',
-      to: 'name: guid(storage.id, principalId)',
+      from: 'name: guid(contentQueue.id, principalId, roles.storageQueueDataContributor)',
+      to: 'name: guid(contentQueue.id, principalId)',
     });
     expect(found).toEqual([
       expect.stringContaining(
-        'role assignment queueContributor: name must be guid(scope id, principalId, roleDefinitionId)',
+        'role assignment contentQueueContributor: name must be guid(scope id, principalId, roleDefinitionId)',
+      ),
+    ]);
+  });
+
+  it('reports a guid() name that does not start with the scope id (two scopes would share a name)', async () => {
+    const found = await structureOf({
+      file: 'modules/rbac.bicep',
+      from: 'name: guid(poisonQueue.id, principalId, roles.storageQueueDataContributor)',
+      to: 'name: guid(storage.id, principalId, roles.storageQueueDataContributor)',
+    });
+    expect(found).toEqual([
+      expect.stringContaining(
+        'role assignment poisonQueueContributor: guid() must start with poisonQueue.id',
       ),
     ]);
   });
@@ -170,7 +183,7 @@ describe('check 6: resource structure', () => {
       expect.stringContaining(
         'role assignment tableContributor: role 17d1049b-9a84-46fb-8f53-869881c3d3ab is not one the app needs',
       ),
-      expect.stringContaining('Storage Table Data Contributor must be assigned exactly once, found 0'),
+      expect.stringContaining('Storage Table Data Contributor must be assigned exactly once'),
     ]);
   });
 
@@ -181,8 +194,68 @@ describe('check 6: resource structure', () => {
       to: 'scope: storage\n',
     });
     expect(found).toEqual([
-      expect.stringContaining('Key Vault Secrets User must be scoped to the Microsoft.KeyVault/vaults'),
+      expect.stringContaining('secretsUser: guid() must start with storage.id'),
+      expect.stringContaining('Key Vault Secrets User must be scoped to a Microsoft.KeyVault/vaults'),
+      expect.stringContaining(
+        'Key Vault Secrets User must be assigned exactly once (Key Vault references), found 0',
+      ),
     ]);
+  });
+
+  describe('least privilege on storage', () => {
+    it('reports Storage Blob Data Owner on the whole account again (the finding of the review)', async () => {
+      const found = await structureOf({
+        file: 'modules/rbac.bicep',
+        from: 'name: guid(hostsContainer.id, principalId, roles.storageBlobDataOwner)\n  scope: hostsContainer\n',
+        to: 'name: guid(storage.id, principalId, roles.storageBlobDataOwner)\n  scope: storage\n',
+      });
+      expect(found).toEqual([
+        expect.stringMatching(
+          /^infra\/modules\/rbac\.bicep:\d+:\d+: \[structure\] role assignment hostsOwner: Storage Blob Data Owner must be scoped to a Microsoft\.Storage\/storageAccounts\/blobServices\/containers \(the Functions host's containers only/,
+        ),
+        expect.stringContaining('Storage Blob Data Owner must be assigned exactly 2 times'),
+      ]);
+    });
+
+    it('reports Storage Blob Data Owner on the output container (it could erase delivered versions)', async () => {
+      const found = await structureOf({
+        file: 'modules/rbac.bicep',
+        from: 'name: guid(secretsContainer.id, principalId, roles.storageBlobDataOwner)\n  scope: secretsContainer\n',
+        to: 'name: guid(outputContainer.id, principalId, roles.storageBlobDataOwner)\n  scope: outputContainer\n',
+      });
+      expect(found).toEqual([
+        expect.stringContaining(
+          'role assignment secretsOwner: Storage Blob Data Owner may only be scoped to azure-webjobs-hosts, azure-webjobs-secrets, found outputContainerName',
+        ),
+      ]);
+    });
+
+    it('reports the output and the deployment package sharing one assignment scope', async () => {
+      const found = await structureOf({
+        file: 'modules/rbac.bicep',
+        from: 'name: guid(deploymentContainer.id, principalId, roles.storageBlobDataContributor)\n  scope: deploymentContainer\n',
+        to: 'name: guid(outputContainer.id, principalId, roles.storageBlobDataContributor)\n  scope: outputContainer\n',
+      });
+      expect(found).toEqual([
+        expect.stringContaining(
+          'role assignment packageWriter: Storage Blob Data Contributor is assigned twice on outputContainer',
+        ),
+      ]);
+    });
+
+    it('reports a queue role widened to the account', async () => {
+      const found = await structureOf({
+        file: 'modules/rbac.bicep',
+        from: 'name: guid(contentQueue.id, principalId, roles.storageQueueDataContributor)\n  scope: contentQueue\n',
+        to: 'name: guid(storage.id, principalId, roles.storageQueueDataContributor)\n  scope: storage\n',
+      });
+      expect(found).toEqual([
+        expect.stringContaining(
+          'contentQueueContributor: Storage Queue Data Contributor must be scoped to a Microsoft.Storage/storageAccounts/queueServices/queues',
+        ),
+        expect.stringContaining('Storage Queue Data Contributor must be assigned exactly 2 times'),
+      ]);
+    });
   });
 
   it('reports a module parameter that does not exist and a required one not passed', async () => {
@@ -201,13 +274,14 @@ describe('check 6: resource structure', () => {
     ]);
   });
 
-  it('knows the five roles of the design', () => {
-    expect(REQUIRED_ROLES.map((r) => r.role)).toEqual([
-      'Storage Blob Data Owner',
-      'Storage Queue Data Contributor',
-      'Storage Table Data Contributor',
-      'Key Vault Secrets User',
-      'Monitoring Metrics Publisher',
+  it('knows the roles of the design and their scopes', () => {
+    expect(REQUIRED_ROLES.map((r) => [r.role, r.scopeType.split('/').pop(), r.count])).toEqual([
+      ['Storage Blob Data Owner', 'containers', 2],
+      ['Storage Blob Data Contributor', 'containers', 2],
+      ['Storage Queue Data Contributor', 'queues', 2],
+      ['Storage Table Data Contributor', 'storageAccounts', 1],
+      ['Key Vault Secrets User', 'vaults', 1],
+      ['Monitoring Metrics Publisher', 'components', 1],
     ]);
   });
 });
@@ -227,9 +301,27 @@ describe('azure.yaml', () => {
         '    project: .',
         '    language: ts',
         '    host: function',
+        '    dist: dist/package',
       ]),
     );
     // azd finds the app by its azd-service-name tag, which main.bicep must set.
     expect(await readFile(path.join(INFRA, 'main.bicep'), 'utf8')).toContain("'azd-service-name': 'api'");
+  });
+});
+
+describe('infra/main.parameters.json (read by azd only)', () => {
+  it('takes every value from an azd environment value, so `azd up` never reverts a setting to a value written here', async () => {
+    const json = JSON.parse(await readFile(path.join(INFRA, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
+    const values = Object.entries(json.parameters).map(([k, v]) => [k, v.value]);
+    for (const [name, value] of values)
+      expect(value, name as string).toMatch(/^\$\{[A-Z][A-Z0-9_]*(=[^}]*)?\}$/);
+    expect(Object.fromEntries(values)).toMatchObject({
+      authMode: '${O365_AUTH_MODE=secret}',
+      alertEmail: '${ALERT_EMAIL=}',
+      o365TenantId: '${O365_TENANT_ID}',
+      o365ClientId: '${O365_CLIENT_ID}',
+    });
   });
 });
