@@ -75,10 +75,6 @@ param logStorageReads bool = true
 @description('Private networking: public network access disabled; reachable only through private endpoints.')
 param privateNetworking bool = false
 
-// The Functions host's own containers (AzureWebJobsStorage): timer schedule status and locks, the
-// host id lease, and the function keys. Fixed names chosen by the host.
-var hostContainerNames = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
-
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -147,15 +143,25 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
-  for c in hostContainerNames: {
-    parent: blobService
-    name: c
-    properties: {
-      publicAccess: 'None'
-    }
+// The Functions host's own containers (AzureWebJobsStorage), fixed names chosen by the host: timer
+// schedule status and locks, the host id lease (azure-webjobs-hosts) and the function keys
+// (azure-webjobs-secrets). Created here, before the host would create them, so that its role can
+// be scoped to them.
+resource hostsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'azure-webjobs-hosts'
+  properties: {
+    publicAccess: 'None'
   }
-]
+}
+
+resource secretsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'azure-webjobs-secrets'
+  properties: {
+    publicAccess: 'None'
+  }
+}
 
 // Versioning keeps a version per overwrite; the host rewrites its timer status blob on every run and
 // each deployment replaces the package, so their previous versions are deleted after a week. The

@@ -3,7 +3,7 @@
  * infra/ must be reported, and only it (the real infra/ is clean, see structure.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkStructure, formatFinding, loadInfra } from '../../tools/bicep/check.js';
+import { checkInfra, checkStructure, formatFinding, loadInfra } from '../../tools/bicep/check.js';
 import { brokenCopies, type BrokenCopies, type Edit } from './broken-copy.js';
 
 let copies: BrokenCopies;
@@ -217,6 +217,21 @@ describe('publishing and network', () => {
       ),
       expect.stringContaining('no subnet delegated to Microsoft.App/environments'),
       expect.stringContaining('private networking: no private endpoint for table'),
+    ]);
+  });
+});
+
+describe('main.parameters.json (azd)', () => {
+  it('reports a hard-coded value that every `azd up` would deploy', async () => {
+    const dir = await copies.make({
+      file: 'main.parameters.json',
+      from: '"authMode": { "value": "${O365_AUTH_MODE=secret}" }',
+      to: '"authMode": { "value": "secret" }',
+    });
+    expect((await checkInfra(dir)).map(formatFinding)).toEqual([
+      expect.stringMatching(
+        /^infra\/main\.parameters\.json:\d+:1: \[structure\] parameter authMode is hard-coded \("secret"\); take it from an azd environment value/,
+      ),
     ]);
   });
 });

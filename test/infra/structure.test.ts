@@ -243,6 +243,28 @@ describe('check 6: resource structure', () => {
       ]);
     });
 
+    it('reports a queue the templates create without a role of its own (e.g. a new fan-out queue)', async () => {
+      const found = await structureOf({
+        file: 'modules/storage.bicep',
+        from: '// Created up front (the host would create it',
+        to: "resource fanOutQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {\n  parent: queueService\n  name: '${queueName}-tenants'\n}\n\n// Created up front (the host would create it",
+      });
+      expect(found).toEqual([
+        expect.stringContaining('Storage Queue Data Contributor must be assigned exactly 3 times'),
+      ]);
+    });
+
+    it('reports a container the templates create without a role of its own', async () => {
+      const found = await structureOf({
+        file: 'modules/storage.bicep',
+        from: "resource hostsContainer 'Microsoft",
+        to: "resource exportContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {\n  parent: blobService\n  name: 'o365-export'\n}\n\nresource hostsContainer 'Microsoft",
+      });
+      expect(found).toEqual([
+        expect.stringContaining('Storage Blob Data Contributor must be assigned exactly 3 times'),
+      ]);
+    });
+
     it('reports a queue role widened to the account', async () => {
       const found = await structureOf({
         file: 'modules/rbac.bicep',
@@ -253,7 +275,9 @@ describe('check 6: resource structure', () => {
         expect.stringContaining(
           'contentQueueContributor: Storage Queue Data Contributor must be scoped to a Microsoft.Storage/storageAccounts/queueServices/queues',
         ),
-        expect.stringContaining('Storage Queue Data Contributor must be assigned exactly 2 times'),
+        expect.stringContaining(
+          'Storage Queue Data Contributor must be assigned exactly 2 times (every queue',
+        ),
       ]);
     });
   });
@@ -277,8 +301,8 @@ describe('check 6: resource structure', () => {
   it('knows the roles of the design and their scopes', () => {
     expect(REQUIRED_ROLES.map((r) => [r.role, r.scopeType.split('/').pop(), r.count])).toEqual([
       ['Storage Blob Data Owner', 'containers', 2],
-      ['Storage Blob Data Contributor', 'containers', 2],
-      ['Storage Queue Data Contributor', 'queues', 2],
+      ['Storage Blob Data Contributor', 'containers', 'perCreated'],
+      ['Storage Queue Data Contributor', 'queues', 'perCreated'],
       ['Storage Table Data Contributor', 'storageAccounts', 1],
       ['Key Vault Secrets User', 'vaults', 1],
       ['Monitoring Metrics Publisher', 'components', 1],

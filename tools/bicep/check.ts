@@ -12,7 +12,10 @@
  *                     references or empty, no secure parameter with a value in the repo  (secrets.ts)
  *  5. defaults        the parameter behind each product setting has the code's default    (rules.ts)
  *  6. structure       Flex plan/app shape, storage/Key Vault/Log Analytics/App Insights
- *                     hardening, exactly the role assignments the app needs               (structure.ts)
+ *                     hardening (structure.ts), the role assignments the app needs on their
+ *                     narrowest scopes (roles.ts), resource logs, output protection,
+ *                     publishing credentials, fixed settings, private networking, and
+ *                     main.parameters.json reading azd environment values (hardening.ts)
  *
  * Every check returns findings (`file:row:col: [check] message`, 1-based) instead of throwing, so
  * tests can assert on them and the CLI (`node dist/tools/bicep/check.js [infraDir]`) prints them all.
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { SETTINGS, type SettingSpec } from '../../shared/settings.js';
 import { formatFinding, loadInfra, type Finding } from './ast.js';
 import { checkAppSettingKeys, checkForbiddenSettings, checkParamDefaults, checkSyntax } from './rules.js';
+import { checkAzdParameters } from './hardening.js';
 import { checkNoSecrets } from './secrets.js';
 import { checkStructure } from './structure.js';
 
@@ -46,6 +50,7 @@ export {
   HOST_SETTINGS,
   REPLACED_SETTINGS,
 } from './rules.js';
+export { checkAzdParameters, FIXED_DEPLOYED_SETTINGS, REQUIRED_LOGS } from './hardening.js';
 export { checkNoSecrets } from './secrets.js';
 export { checkStructure, REQUIRED_ROLES } from './structure.js';
 
@@ -73,6 +78,7 @@ export async function checkInfra(
     ...checkNoSecrets(files, settings, parametersJson),
     ...checkParamDefaults(files, settings),
     ...checkStructure(files),
+    ...checkAzdParameters(parametersJson),
   ];
 }
 

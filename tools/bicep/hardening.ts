@@ -341,3 +341,43 @@ export function checkHardening(files: readonly BicepFile[], all: readonly Resour
   checkFixedSettings(files, out);
   checkPrivateNetworking(files, all, out);
 }
+
+/** `${NAME}` or `${NAME=default}`: an azd environment value, substituted by azd before the deployment. */
+const AZD_REFERENCE = /^\$\{[A-Z][A-Z0-9_]*(=[^}]*)?\}$/;
+
+/**
+ * main.parameters.json is azd's parameters file. A value written in it would be deployed by every
+ * `azd up` and silently undo what a CLI deployment or `azd env set` chose; every value must be an
+ * azd environment value reference instead.
+ */
+export function checkAzdParameters(parametersJson: { display: string; text: string }): Finding[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(parametersJson.text);
+  } catch (e) {
+    return [
+      {
+        check: 'structure',
+        file: parametersJson.display,
+        row: 1,
+        column: 1,
+        message: `not JSON: ${(e as Error).message}`,
+      },
+    ];
+  }
+  const params = (parsed as { parameters?: Record<string, { value?: unknown }> }).parameters ?? {};
+  const out: Finding[] = [];
+  const lines = parametersJson.text.split('\n');
+  for (const [name, p] of Object.entries(params)) {
+    if (typeof p.value === 'string' && AZD_REFERENCE.test(p.value)) continue;
+    const row = lines.findIndex((l) => l.includes(`"${name}"`)) + 1;
+    out.push({
+      check: 'structure',
+      file: parametersJson.display,
+      row: Math.max(row, 1),
+      column: 1,
+      message: `parameter ${name} is hard-coded (${JSON.stringify(p.value)}); take it from an azd environment value, e.g. "\${NAME=default}", or azd up reverts what was chosen elsewhere`,
+    });
+  }
+  return out;
+}

@@ -17,8 +17,11 @@ export interface RequiredRole {
   id: string;
   /** Type of the resource each assignment is scoped to. */
   scopeType: string;
-  /** How many assignments (one per scope). */
-  count: number;
+  /**
+   * How many assignments (one per scope): a number, or `perCreated` = one for each resource of
+   * scopeType the templates create, minus `scopeNames` entries owned by another role.
+   */
+  count: number | 'perCreated';
   /** When set, each scope's name must be one of these string literals. */
   scopeNames?: readonly string[];
   why: string;
@@ -38,15 +41,15 @@ export const REQUIRED_ROLES: readonly RequiredRole[] = [
     role: 'Storage Blob Data Contributor',
     id: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
     scopeType: CONTAINER,
-    count: 2,
-    why: 'the output container and the deployment package container, one assignment each',
+    count: 'perCreated',
+    why: "every container the templates create except the host's: the output and the deployment package, one assignment each",
   },
   {
     role: 'Storage Queue Data Contributor',
     id: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
     scopeType: QUEUE,
-    count: 2,
-    why: 'the content queue and its poison queue',
+    count: 'perCreated',
+    why: 'every queue the templates create (the content queue, its poison queue, ...), one assignment each',
   },
   {
     role: 'Storage Table Data Contributor',
@@ -70,6 +73,19 @@ export const REQUIRED_ROLES: readonly RequiredRole[] = [
     why: 'Entra-authenticated telemetry',
   },
 ];
+
+/** Assignments expected for a role: its fixed count, or one per created resource of its scope type. */
+function expectedCount(role: RequiredRole, all: readonly Resource[]): number {
+  if (role.count !== 'perCreated') return role.count;
+  const created = all.filter((r) => r.type === role.scopeType && !r.existing);
+  const owned = REQUIRED_ROLES.filter((x) => x !== role && x.scopeType === role.scopeType).flatMap(
+    (x) => x.scopeNames ?? [],
+  );
+  return created.filter((r) => {
+    const name = stringLiteral(valueAt(r.body, 'name'));
+    return name === undefined || !owned.includes(name);
+  }).length;
+}
 
 export function checkRoleAssignments(all: readonly Resource[], out: Finding[]): void {
   const seen: { id: string; scope: string }[] = [];
@@ -159,13 +175,14 @@ export function checkRoleAssignments(all: readonly Resource[], out: Finding[]): 
   }
   for (const role of REQUIRED_ROLES) {
     const n = seen.filter((s) => s.id === role.id).length;
-    if (n !== role.count)
+    const expected = expectedCount(role, all);
+    if (n !== expected)
       out.push({
         check: 'structure',
         file: '(infra)',
         row: 0,
         column: 0,
-        message: `${role.role} must be assigned ${role.count === 1 ? 'exactly once' : `exactly ${role.count} times`} (${role.why}), found ${n}`,
+        message: `${role.role} must be assigned ${expected === 1 ? 'exactly once' : `exactly ${expected} times`} (${role.why}), found ${n}`,
       });
   }
 }
