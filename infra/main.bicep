@@ -111,6 +111,9 @@ param webhookAuthIdSecretName string = ''
 @description('Key Vault secret holding the proxy URL (may carry credentials); empty = no proxy.')
 param httpsProxySecretName string = ''
 
+@description('Key Vault secret holding the HMAC key (at least 32 characters) that signs admin-consent links (O365_CONSENT_SIGNING_KEY); empty = onboarding by consent off. See docs/multi-tenant.md.')
+param consentSigningKeySecretName string = ''
+
 // ---------------------------------------------------------------------------------------------
 // Product settings (same names and defaults as shared/settings.ts)
 // ---------------------------------------------------------------------------------------------
@@ -406,6 +409,7 @@ var appSettings = {
   O365_OUTPUT_CONTAINER: o365OutputContainer
   O365_OUTPUT_CONNECTION: o365OutputConnection
   O365_WEBHOOK_AUTH_ID: empty(webhookAuthIdSecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${webhookAuthIdSecretName})'
+  O365_CONSENT_SIGNING_KEY: empty(consentSigningKeySecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${consentSigningKeySecretName})'
   O365_VERIFY_TLS: o365VerifyTls
   HTTPS_PROXY: empty(httpsProxySecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${httpsProxySecretName})'
   NO_PROXY: noProxy

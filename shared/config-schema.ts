@@ -184,6 +184,9 @@ export const schema = z.object({
     .prefault(d('O365_OUTPUT_CONNECTION')),
   // Compared with the Webhook-AuthID header; a short one is guessable as well as hard to redact.
   O365_WEBHOOK_AUTH_ID: secret(16).optional(),
+  O365_CONSENT_SIGNING_KEY: str()
+    .min(32, { error: 'is too short; accepted: at least 32 characters (e.g. 48 random bytes in base64)' })
+    .optional(),
   O365_VERIFY_TLS: bool().prefault(d('O365_VERIFY_TLS')),
   HTTPS_PROXY: proxyUrl().optional(),
   NO_PROXY: csv().prefault(''),

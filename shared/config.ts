@@ -88,6 +88,8 @@ export interface Config {
   fields: FieldConfig;
   storage: StorageNames;
   webhookAuthId?: string;
+  /** O365_CONSENT_SIGNING_KEY: signs and checks the state of admin-consent links. */
+  consentSigningKey?: string;
   verifyTls: boolean;
   httpsProxy?: string;
   noProxy: readonly string[];
@@ -197,6 +199,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       outputConnection: p.O365_OUTPUT_CONNECTION,
     },
     webhookAuthId: p.O365_WEBHOOK_AUTH_ID,
+    consentSigningKey: p.O365_CONSENT_SIGNING_KEY,
     verifyTls: p.O365_VERIFY_TLS,
     httpsProxy: p.HTTPS_PROXY,
     noProxy: p.NO_PROXY,

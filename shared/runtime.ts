@@ -114,6 +114,7 @@ function secretsOf(config: Config): string[] {
     a.refreshToken,
     config.mask.hashKey,
     config.webhookAuthId,
+    config.consentSigningKey,
     config.httpsProxy,
   ].filter((v): v is string => typeof v === 'string');
 }

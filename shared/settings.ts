@@ -226,6 +226,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Expected `Webhook-AuthID` header on notifications (at least 16 characters).',
   },
   {
+    key: 'O365_CONSENT_SIGNING_KEY',
+    secret: true,
+    example: '',
+    description:
+      'HMAC key (at least 32 characters) that signs the `state` of admin-consent links and checks it at `GET /api/consent`; unset = onboarding by consent off. In Azure: a Key Vault reference.',
+  },
+  {
     key: 'O365_VERIFY_TLS',
     default: 'true',
     description:

@@ -115,6 +115,12 @@ describe('functions bundle (package.json main)', () => {
         'subscriptionsList httpTrigger',
         'subscriptionsStart httpTrigger',
         'subscriptionsStop httpTrigger',
+        'tenantsList httpTrigger',
+        'tenantsAdd httpTrigger',
+        'tenantsRemove httpTrigger',
+        'tenantsDisable httpTrigger',
+        'tenantsEnable httpTrigger',
+        'consent httpTrigger',
       ].sort(),
     );
     expect(out.health).toMatchObject({ status: 200, body: { status: 'ok', tenantId: GUID } });
@@ -127,7 +133,7 @@ describe('functions bundle (package.json main)', () => {
     });
     expect(stderr).toMatch(/^o365-pipeline: cannot start: [^]*O365_TENANT_ID: "not-a-guid" is not a GUID/m);
     expect(stderr).not.toContain('bundle-test-secret-123');
-    expect(out.functions).toHaveLength(11);
+    expect(out.functions).toHaveLength(17);
     expect(out.health.status).toBe(500);
     expect(JSON.stringify(out.health.body)).toContain('O365_TENANT_ID');
   });

@@ -70,6 +70,7 @@ const BAD: Record<string, string[] | null> = {
   O365_OUTPUT_CONTAINER: ['Out', 'o', 'a--b', 'x'.repeat(64)],
   O365_OUTPUT_CONNECTION: ['1bad', 'has-hyphen', 'MissingSetting'],
   O365_WEBHOOK_AUTH_ID: ['fifteen-chars!!'],
+  O365_CONSENT_SIGNING_KEY: ['short', 'x'.repeat(31)],
   O365_VERIFY_TLS: bool,
   HTTPS_PROXY: ['proxy:8080', 'socks5://proxy:1080'],
   NO_PROXY: null,

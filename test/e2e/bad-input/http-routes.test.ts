@@ -16,6 +16,11 @@ import {
   makeStartSubscriptionHandler,
   makeStopSubscriptionHandler,
 } from '../../../functions/subscriptions.js';
+import {
+  makeAddTenantHandler,
+  makeRemoveTenantHandler,
+  makeSetTenantStateHandler,
+} from '../../../functions/tenants.js';
 import { startTestPipeline, type TestPipeline } from '../../helpers/pipeline.js';
 import { leaksIn, startTrap, type Trap } from './helpers.js';
 
@@ -157,6 +162,36 @@ describe('HTTP routes with bad input', () => {
     ['poison replay: huge', makePoisonReplayHandler, { body: '{"max":1e12}' }],
     ['poison replay: not JSON', makePoisonReplayHandler, { body: '{max:1}' }],
     ['poison replay: array', makePoisonReplayHandler, { body: '[1]' }],
+    ['tenants add: path trick', makeAddTenantHandler, { params: { tenantId: '../subscriptions' } }],
+    ['tenants add: empty id', makeAddTenantHandler, { params: { tenantId: '' } }],
+    [
+      'tenants add: braced GUID',
+      makeAddTenantHandler,
+      { params: { tenantId: '{0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9}' } },
+    ],
+    ...HOSTILE_BODIES.filter((b) => b.trim() !== '{}').map(
+      (body) =>
+        [
+          `tenants add: body ${JSON.stringify(body.slice(0, 10))}`,
+          makeAddTenantHandler,
+          { params: { tenantId: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9' }, body },
+        ] as const,
+    ),
+    [
+      'tenants add: skipCheck a string',
+      makeAddTenantHandler,
+      { params: { tenantId: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9' }, body: '{"skipCheck":"yes"}' },
+    ],
+    [
+      'tenants remove: stopSubscriptions not a boolean',
+      makeRemoveTenantHandler,
+      { params: { tenantId: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9' }, query: { stopSubscriptions: 'yes' } },
+    ],
+    [
+      'tenants disable: not a GUID',
+      (provider: () => TestPipeline['rt']) => makeSetTenantStateHandler(provider, 'disabled'),
+      { params: { tenantId: 'drop table' } },
+    ],
   ] as const)('%s → 400 with a reason', async (_name, factory, init) => {
     const r = await call(factory, { method: 'POST', route: 'x', ...init });
     expect(r.status, JSON.stringify(r.body)).toBe(400);

@@ -1,7 +1,8 @@
 /**
  * What every function file declares to the Functions host, captured from the real `app.http`,
  * `app.timer` and `app.storageQueue` calls at import (the package's test mode drops them): every
- * HTTP route is `function`-level and the route table is ARCHITECTURE's "Operations surface".
+ * HTTP route is `function`-level except the consent redirect (a browser arrives there from Entra
+ * ID without a key), and the route table is the README's HTTP routes.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -44,14 +45,24 @@ describe('function registrations', () => {
         'GET /api/status',
         'POST /api/poison/replay',
         'POST /api/notifications',
+        'GET /api/tenants',
+        'POST /api/tenants/{tenantId}',
+        'DELETE /api/tenants/{tenantId}',
+        'POST /api/tenants/{tenantId}/disable',
+        'POST /api/tenants/{tenantId}/enable',
+        'GET /api/consent',
       ].sort(),
     );
   });
 
-  it('declares auth level function on every HTTP route', () => {
+  it('declares auth level function on every HTTP route but the consent redirect, which is anonymous', () => {
     expect(http.size).toBeGreaterThan(0);
     for (const [name, o] of http)
-      expect({ name, authLevel: o.authLevel }).toEqual({ name, authLevel: 'function' });
+      expect({ name, authLevel: o.authLevel }).toEqual({
+        name,
+        authLevel: o.route === 'consent' ? 'anonymous' : 'function',
+      });
+    expect(http.get('consent')).toMatchObject({ route: 'consent', methods: ['GET'], authLevel: 'anonymous' });
   });
 
   it('also registers the timer and queue functions', () => {

@@ -12,6 +12,14 @@ import { funcCommand } from './func.js';
 import { runCommand } from './run.js';
 import { simulateCommand } from './simulate.js';
 import { eventsCommand, poisonReplayCommand, statusCommand } from './storage.js';
+import {
+  tenantsAddCommand,
+  tenantsConsentUrlCommand,
+  tenantsDisableCommand,
+  tenantsEnableCommand,
+  tenantsListCommand,
+  tenantsRemoveCommand,
+} from './tenants.js';
 
 /** Every CLI command; `main.ts` dispatches on the longest matching path. */
 export const COMMANDS: readonly Command[] = [
@@ -27,5 +35,11 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   poisonReplayCommand,
   eventsCommand,
+  tenantsListCommand,
+  tenantsAddCommand,
+  tenantsRemoveCommand,
+  tenantsDisableCommand,
+  tenantsEnableCommand,
+  tenantsConsentUrlCommand,
   simulateCommand,
 ];
